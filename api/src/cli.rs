@@ -1,0 +1,228 @@
+//! The `linli` command: serve, migrate, seed, print the spec, list jobs.
+
+use std::process::ExitCode;
+
+use chrono::Utc;
+use clap::{Parser, Subcommand};
+use linli_domain::db::{ConnectionManager, migrate};
+
+use crate::app::{Application, open_store};
+use crate::config::{Config, settings_help};
+use crate::{routes, telemetry};
+
+/// Linli (邻里): smart-community coordination — needs, volunteers, points, paid services.
+#[derive(Debug, Parser)]
+#[command(name = "linli", version, after_long_help = settings_help(), after_help = "Run `linli --help` for the configuration settings.")]
+pub struct Cli {
+    /// What to do; `serve` when omitted.
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the HTTP service (migrating the database first unless LINLI_AUTO_MIGRATE=false).
+    #[command(after_help = settings_help())]
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Load data into the database.
+    Seed {
+        /// The demo district (汉台区 → 东大街道 → 3 communities → 12 grids); safe to run again.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Print the OpenAPI description (what `openapi/openapi.json` holds).
+    Openapi,
+    /// Scheduled jobs.
+    Jobs {
+        /// What to do with jobs.
+        #[command(subcommand)]
+        command: JobsCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum JobsCommand {
+    /// List jobs with their schedules and next runs.
+    List,
+}
+
+/// Parses arguments, runs the command and turns every failure into one line and an exit code.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let command = cli.command.unwrap_or(Command::Serve);
+    if let Command::Openapi = command {
+        return print(&routes::spec_json());
+    }
+    let config = match Config::load() {
+        Ok(config) => config,
+        Err(error) => return fail(2, &format!("configuration error: {error}")),
+    };
+    telemetry::init(&config);
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(error) => return fail(1, &format!("cannot start the async runtime: {error}")),
+    };
+    let outcome = runtime.block_on(async move {
+        match command {
+            Command::Serve => serve(config).await,
+            Command::Migrate => migrate_now(config).await,
+            Command::Seed { demo } => seed(config, demo).await,
+            Command::Jobs {
+                command: JobsCommand::List,
+            } => list_jobs(&config),
+            Command::Openapi => Ok(()),
+        }
+    });
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => fail(1, &message),
+    }
+}
+
+#[expect(clippy::print_stdout, reason = "the command's output is its stdout")]
+fn print(text: &str) -> ExitCode {
+    print!("{text}");
+    ExitCode::SUCCESS
+}
+
+#[expect(
+    clippy::print_stdout,
+    reason = "operators read these lines on a terminal"
+)]
+fn say(text: &str) {
+    println!("{text}");
+}
+
+fn fail(code: u8, message: &str) -> ExitCode {
+    eprintln!("linli: {message}");
+    ExitCode::from(code)
+}
+
+async fn serve(config: Config) -> Result<(), String> {
+    let app = Application::build(config.clone())
+        .await
+        .map_err(|e| e.to_string())?;
+    let host = match config.bind.ip() {
+        ip if ip.is_unspecified() => "127.0.0.1".to_owned(),
+        ip if ip.is_ipv6() => format!("[{ip}]"),
+        ip => ip.to_string(),
+    };
+    let base = format!("http://{host}:{}", app.port());
+    say(&format!(
+        "Linli is serving {} on {base}\n  API docs: {base}/docs\n  spec:     {base}{}/openapi.json\n  ready:    {base}/readyz",
+        config.database_url,
+        routes::API_PREFIX
+    ));
+    app.run_until(shutdown_signal())
+        .await
+        .map_err(|e| format!("server failed: {e}"))?;
+    tracing::info!("shut down cleanly");
+    Ok(())
+}
+
+/// Completes on SIGINT or SIGTERM.
+async fn shutdown_signal() {
+    let interrupt = async {
+        if let Err(error) = tokio::signal::ctrl_c().await {
+            tracing::error!(%error, "cannot listen for SIGINT");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(error) => {
+                tracing::error!(%error, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutdown requested; finishing in-flight requests");
+}
+
+async fn migrate_now(config: Config) -> Result<(), String> {
+    let url = config.database_url.clone();
+    let options = config.pool_options();
+    let applied = tokio::task::spawn_blocking(move || {
+        let mut conn = ConnectionManager::new(url, options.sqlite)
+            .open()
+            .map_err(|e| e.to_string())?;
+        migrate::run_pending(&mut conn).map_err(|e| e.to_string())
+    })
+    .await
+    .map_err(|e| e.to_string())??;
+    if applied.is_empty() {
+        say(&format!("{}: schema is current", config.database_url));
+    } else {
+        say(&format!(
+            "{}: applied {}",
+            config.database_url,
+            applied.join(", ")
+        ));
+    }
+    Ok(())
+}
+
+async fn seed(config: Config, demo: bool) -> Result<(), String> {
+    if !demo {
+        return Err("nothing to seed: pass --demo".into());
+    }
+    let db = open_store(&config).await.map_err(|e| e.to_string())?;
+    let report = db
+        .run(|conn| {
+            linli_domain::seed::demo(conn, linli_domain::time::now_utc())
+                .map_err(|e| linli_domain::db::StoreError::Unavailable(e.to_string()))
+        })
+        .await
+        .map_err(|e| e.to_string())?;
+    say(&format!(
+        "demo district seeded into {}: {} areas ({} new)",
+        config.database_url, report.areas, report.areas_created
+    ));
+    Ok(())
+}
+
+fn list_jobs(config: &Config) -> Result<(), String> {
+    let schedules = linli_jobs::resolve_schedules(&config.jobs).map_err(|e| e.to_string())?;
+    let now = Utc::now().with_timezone(&config.time_zone);
+    say(&format!(
+        "jobs {} in this instance; times in {}",
+        if config.jobs_enabled {
+            "run"
+        } else {
+            "do not run"
+        },
+        config.time_zone
+    ));
+    for job in linli_jobs::CATALOGUE {
+        let line = match &schedules[job.name] {
+            Some(schedule) => format!(
+                "{:<26} {:<16} next {}  — {}",
+                job.name,
+                schedule.expression(),
+                schedule.next_after(&now).map_or_else(
+                    || "never".into(),
+                    |t| t.format("%Y-%m-%d %H:%M:%S").to_string()
+                ),
+                job.reason
+            ),
+            None => format!(
+                "{:<26} {:<16} disabled  — {}",
+                job.name, "(none)", job.reason
+            ),
+        };
+        say(&line);
+    }
+    Ok(())
+}

@@ -1,0 +1,51 @@
+//! Prometheus metrics: requests by operation and status, latency, pool usage.
+
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use linli_domain::db::Db;
+use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
+
+/// Latency buckets in seconds: sub-millisecond to several seconds.
+const LATENCY_BUCKETS: &[f64] = &[
+    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
+];
+
+/// The process-wide recorder; the `metrics` facade allows exactly one.
+pub fn handle() -> &'static PrometheusHandle {
+    static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
+    HANDLE.get_or_init(|| {
+        let recorder = PrometheusBuilder::new()
+            .set_buckets_for_metric(Matcher::Suffix("duration_seconds".into()), LATENCY_BUCKETS)
+            .expect("bucket list is not empty")
+            .build_recorder();
+        let handle = recorder.handle();
+        // A second install only happens when another recorder was set first; then ours still
+        // renders what it records, which is nothing, and the operator sees that.
+        if let Err(error) = metrics::set_global_recorder(recorder) {
+            tracing::warn!(%error, "a metrics recorder was already installed");
+        }
+        handle
+    })
+}
+
+/// Counts one finished request.
+pub fn record_request(operation: &'static str, method: &str, status: u16, elapsed: Duration) {
+    let labels = [
+        ("operation", operation.to_owned()),
+        ("method", method.to_owned()),
+        ("status", status.to_string()),
+    ];
+    metrics::counter!("linli_http_requests_total", &labels).increment(1);
+    metrics::histogram!("linli_http_request_duration_seconds", "operation" => operation)
+        .record(elapsed.as_secs_f64());
+}
+
+/// The exposition text, with pool gauges refreshed.
+pub fn render(db: &Db) -> String {
+    let usage = db.usage();
+    metrics::gauge!("linli_db_pool_connections", "state" => "open").set(f64::from(usage.open));
+    metrics::gauge!("linli_db_pool_connections", "state" => "idle").set(f64::from(usage.idle));
+    metrics::gauge!("linli_db_pool_connections", "state" => "max").set(f64::from(usage.max));
+    handle().render()
+}

@@ -1,0 +1,104 @@
+//! The one way to write: a transaction that takes SQLite's write lock up front and retries
+//! PostgreSQL serialization failures.
+
+use diesel::connection::{AnsiTransactionManager, TransactionManager};
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+
+use super::AnyConnection;
+
+/// How many times a transaction is tried when PostgreSQL reports a serialization failure.
+const MAX_ATTEMPTS: u32 = 5;
+
+/// Errors a use case can return from inside a write transaction; lets the helper see the
+/// storage failure underneath to decide whether a retry can succeed.
+pub trait TransactionError: From<DieselError> {
+    /// The storage error inside, if this is one.
+    fn as_diesel(&self) -> Option<&DieselError>;
+}
+
+impl TransactionError for DieselError {
+    fn as_diesel(&self) -> Option<&DieselError> {
+        Some(self)
+    }
+}
+
+/// Runs `work` in a write transaction.
+///
+/// SQLite begins `IMMEDIATE`: a deferred transaction that reads then writes fails with
+/// "database is locked" without waiting on the busy handler. PostgreSQL runs READ COMMITTED
+/// and the whole closure is retried on a serialization failure, so `work` must be free of
+/// side effects outside the transaction.
+pub fn write<T, E, F>(conn: &mut AnyConnection, mut work: F) -> Result<T, E>
+where
+    E: TransactionError,
+    F: FnMut(&mut AnyConnection) -> Result<T, E>,
+{
+    let mut attempt = 1;
+    loop {
+        match attempt_once(conn, &mut work) {
+            Err(error) if attempt < MAX_ATTEMPTS && is_retryable(error.as_diesel()) => {
+                tracing::debug!(attempt, "retrying transaction after serialization failure");
+                attempt += 1;
+            }
+            outcome => return outcome,
+        }
+    }
+}
+
+fn attempt_once<T, E, F>(conn: &mut AnyConnection, work: &mut F) -> Result<T, E>
+where
+    E: TransactionError,
+    F: FnMut(&mut AnyConnection) -> Result<T, E>,
+{
+    match conn {
+        AnyConnection::Sqlite(c) => {
+            AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?
+        }
+        AnyConnection::Postgresql(c) => AnsiTransactionManager::begin_transaction(c)?,
+    }
+    match work(conn) {
+        Ok(value) => {
+            commit(conn)?;
+            Ok(value)
+        }
+        Err(error) => {
+            if let Err(rollback_error) = rollback(conn) {
+                tracing::error!(error = %rollback_error, "rollback failed");
+            }
+            Err(error)
+        }
+    }
+}
+
+fn commit(conn: &mut AnyConnection) -> Result<(), DieselError> {
+    match conn {
+        AnyConnection::Sqlite(c) => AnsiTransactionManager::commit_transaction(c),
+        AnyConnection::Postgresql(c) => AnsiTransactionManager::commit_transaction(c),
+    }
+}
+
+fn rollback(conn: &mut AnyConnection) -> Result<(), DieselError> {
+    match conn {
+        AnyConnection::Sqlite(c) => AnsiTransactionManager::rollback_transaction(c),
+        AnyConnection::Postgresql(c) => AnsiTransactionManager::rollback_transaction(c),
+    }
+}
+
+fn is_retryable(error: Option<&DieselError>) -> bool {
+    matches!(
+        error,
+        Some(DieselError::DatabaseError(
+            DatabaseErrorKind::SerializationFailure,
+            _
+        ))
+    )
+}
+
+/// True when the storage error is a unique-constraint violation, which use cases map to a
+/// business fact ("already registered", "already claimed").
+pub fn is_unique_violation(error: &DieselError) -> bool {
+    matches!(
+        error,
+        DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)
+    )
+}

@@ -1,0 +1,7 @@
+#![doc = include_str!("../README.md")]
+
+pub mod areas;
+pub mod db;
+pub mod schema;
+pub mod seed;
+pub mod time;

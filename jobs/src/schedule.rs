@@ -1,0 +1,183 @@
+//! Which jobs exist, when they run by default, and checking schedules from configuration.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::str::FromStr;
+
+use chrono::{DateTime, TimeZone};
+use croner::Cron;
+use croner::parser::{CronParser, Seconds};
+
+/// A job Linli can run, with the schedule it gets unless configuration says otherwise.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct JobSpec {
+    /// Stable name used in configuration, `job_runs` and metrics.
+    pub name: &'static str,
+    /// 6-field cron expression, seconds first, in the display time zone.
+    pub default_schedule: &'static str,
+    /// Why the job exists, in one line.
+    pub reason: &'static str,
+}
+
+/// Every job Linli knows; configuration may only name these.
+pub const CATALOGUE: &[JobSpec] = &[JobSpec {
+    name: "purge_expired_sessions",
+    default_schedule: "0 17 3 * * *",
+    reason: "removes sign-in sessions past their expiry so stolen old tokens are gone from the store",
+}];
+
+/// A checked cron schedule.
+#[derive(Clone)]
+pub struct Schedule {
+    expression: String,
+    cron: Cron,
+}
+
+/// Why a schedule was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ScheduleError {
+    /// The configuration names a job Linli does not have.
+    #[error("jobs.{name}: unknown job; known jobs are {known}")]
+    UnknownJob {
+        /// The name given.
+        name: String,
+        /// The names Linli knows.
+        known: String,
+    },
+    /// The expression is not a 6-field cron expression.
+    #[error(
+        "jobs.{name}: `{expression}` is not a valid 6-field cron expression (seconds first): {reason}"
+    )]
+    Invalid {
+        /// The job.
+        name: String,
+        /// The expression given.
+        expression: String,
+        /// What the parser said.
+        reason: String,
+    },
+}
+
+impl Schedule {
+    /// Parses a 6-field expression (seconds first); 5-field expressions are refused because the
+    /// scheduler would read them differently.
+    pub fn parse(expression: &str) -> Result<Self, String> {
+        let fields = expression.split_whitespace().count();
+        if fields != 6 {
+            return Err(format!("expected 6 fields, found {fields}"));
+        }
+        let cron = CronParser::builder()
+            .seconds(Seconds::Required)
+            .build()
+            .parse(expression)
+            .map_err(|e| e.to_string())?;
+        Ok(Self {
+            expression: expression.to_owned(),
+            cron,
+        })
+    }
+
+    /// The expression as configured.
+    pub fn expression(&self) -> &str {
+        &self.expression
+    }
+
+    /// The next time the schedule fires after `after`.
+    pub fn next_after<Tz: TimeZone>(&self, after: &DateTime<Tz>) -> Option<DateTime<Tz>> {
+        self.cron.find_next_occurrence(after, false).ok()
+    }
+}
+
+impl fmt::Debug for Schedule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Schedule({})", self.expression)
+    }
+}
+
+impl FromStr for Schedule {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        Self::parse(s)
+    }
+}
+
+/// Combines the catalogue with configured overrides: an empty string disables a job
+/// (`None`), an unknown name or a bad expression is an error naming the setting.
+pub fn resolve_schedules(
+    overrides: &BTreeMap<String, String>,
+) -> Result<BTreeMap<&'static str, Option<Schedule>>, ScheduleError> {
+    if let Some(unknown) = overrides
+        .keys()
+        .find(|k| !CATALOGUE.iter().any(|j| j.name == k.as_str()))
+    {
+        return Err(ScheduleError::UnknownJob {
+            name: unknown.clone(),
+            known: CATALOGUE
+                .iter()
+                .map(|j| j.name)
+                .collect::<Vec<_>>()
+                .join(", "),
+        });
+    }
+    CATALOGUE
+        .iter()
+        .map(|job| {
+            let expression = overrides
+                .get(job.name)
+                .map_or(job.default_schedule, String::as_str)
+                .trim();
+            if expression.is_empty() {
+                return Ok((job.name, None));
+            }
+            Schedule::parse(expression)
+                .map(|s| (job.name, Some(s)))
+                .map_err(|reason| ScheduleError::Invalid {
+                    name: job.name.to_owned(),
+                    expression: expression.to_owned(),
+                    reason,
+                })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::Utc;
+
+    #[test]
+    fn every_default_schedule_parses() {
+        let resolved = resolve_schedules(&BTreeMap::new()).expect("defaults are valid");
+        assert_eq!(resolved.len(), CATALOGUE.len());
+        assert!(resolved.values().all(Option::is_some));
+    }
+
+    #[test]
+    fn five_field_expressions_are_refused() {
+        assert!(Schedule::parse("0 3 * * *").is_err());
+        assert!(Schedule::parse("0 0 3 * * *").is_ok());
+        assert!(Schedule::parse("0 61 3 * * *").is_err());
+    }
+
+    #[test]
+    fn an_empty_schedule_disables_and_unknown_names_are_refused() {
+        let mut overrides = BTreeMap::new();
+        overrides.insert("purge_expired_sessions".to_owned(), String::new());
+        let resolved = resolve_schedules(&overrides).expect("empty disables");
+        assert!(resolved["purge_expired_sessions"].is_none());
+        overrides.insert("no_such_job".to_owned(), "0 0 3 * * *".to_owned());
+        assert!(matches!(
+            resolve_schedules(&overrides),
+            Err(ScheduleError::UnknownJob { .. })
+        ));
+    }
+
+    #[test]
+    fn next_run_follows_the_expression() {
+        let schedule = Schedule::parse("0 0 3 * * *").expect("valid");
+        let now = Utc::now();
+        let next = schedule.next_after(&now).expect("a next run");
+        assert!(next > now);
+        assert_eq!(next.format("%H:%M:%S").to_string(), "03:00:00");
+    }
+}

@@ -1,0 +1,201 @@
+#![doc = include_str!("../README.md")]
+
+pub mod postgres;
+pub mod smtp;
+
+use std::time::Duration;
+
+use linli_api::{Application, Config};
+use linli_domain::db::DatabaseUrl;
+use serde_json::Value;
+
+/// Which storage engine a test case runs against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    /// A fresh SQLite file in a temporary directory.
+    Sqlite,
+    /// A fresh PostgreSQL database cloned from the migrated template.
+    Postgres,
+}
+
+/// A running Linli and what it was started with.
+pub struct TestApp {
+    /// `http://127.0.0.1:PORT`.
+    pub address: String,
+    /// The engine under test.
+    pub engine: Engine,
+    /// The database the server uses.
+    pub database_url: DatabaseUrl,
+    /// A client for the server.
+    pub client: reqwest::Client,
+    /// The SMTP server the service may send mail to.
+    pub smtp: smtp::SmtpServer,
+    _sqlite_dir: Option<tempfile::TempDir>,
+    _postgres: Option<postgres::TestDatabase>,
+    _shutdown: tokio::sync::oneshot::Sender<()>,
+}
+
+/// A response, read whole.
+#[derive(Debug)]
+pub struct Reply {
+    /// HTTP status.
+    pub status: u16,
+    /// Headers.
+    pub headers: reqwest::header::HeaderMap,
+    /// The body as JSON (Null when empty or not JSON).
+    pub json: Value,
+    /// The raw body.
+    pub text: String,
+}
+
+impl Reply {
+    /// The `content-type` header.
+    pub fn content_type(&self) -> &str {
+        self.headers
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+    }
+
+    /// Asserts that this is a problem+json error with `status` and `code`, and returns it.
+    #[track_caller]
+    pub fn assert_problem(&self, status: u16, code: &str) -> &Value {
+        assert_eq!(
+            self.status, status,
+            "unexpected status; body: {}",
+            self.text
+        );
+        assert!(
+            self.content_type().starts_with("application/problem+json"),
+            "content type {} is not problem+json; body: {}",
+            self.content_type(),
+            self.text
+        );
+        assert_eq!(
+            self.json["code"], code,
+            "unexpected problem code; body: {}",
+            self.text
+        );
+        assert_eq!(
+            self.json["status"], status,
+            "problem status differs from HTTP status"
+        );
+        assert!(
+            self.json["request_id"].is_string(),
+            "problem has no request id: {}",
+            self.text
+        );
+        &self.json
+    }
+}
+
+impl TestApp {
+    /// A configuration for a test server on an ephemeral port.
+    pub fn config(database_url: DatabaseUrl) -> Config {
+        Config {
+            bind: ([127, 0, 0, 1], 0).into(),
+            database_url,
+            jobs_enabled: false,
+            database_timeout_secs: 10,
+            ..Config::default()
+        }
+    }
+
+    /// Sends a request and reads the whole reply.
+    pub async fn send(&self, request: reqwest::RequestBuilder) -> Reply {
+        let response = request.send().await.expect("the server answers");
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let text = response.text().await.expect("a readable body");
+        let json = serde_json::from_str(&text).unwrap_or(Value::Null);
+        Reply {
+            status,
+            headers,
+            json,
+            text,
+        }
+    }
+
+    /// `GET path`.
+    pub async fn get(&self, path: &str) -> Reply {
+        self.send(self.client.get(format!("{}{path}", self.address)))
+            .await
+    }
+
+    /// `POST path` with a JSON body.
+    pub async fn post_json(&self, path: &str, body: &Value) -> Reply {
+        self.send(
+            self.client
+                .post(format!("{}{path}", self.address))
+                .json(body),
+        )
+        .await
+    }
+}
+
+/// Starts a fresh Linli on `engine`.
+pub async fn spawn_app(engine: Engine) -> TestApp {
+    let smtp = smtp::SmtpServer::start();
+    let (database_url, sqlite_dir, postgres) = match engine {
+        Engine::Sqlite => {
+            let dir = tempfile::tempdir().expect("a temporary directory");
+            let url = DatabaseUrl::Sqlite(dir.path().join("linli.db"));
+            (url, Some(dir), None)
+        }
+        Engine::Postgres => {
+            let database = tokio::task::spawn_blocking(postgres::TestDatabase::create)
+                .await
+                .expect("the PostgreSQL setup thread finishes");
+            (database.url.clone(), None, Some(database))
+        }
+    };
+    let app = Application::build(TestApp::config(database_url.clone()))
+        .await
+        .expect("the test server starts");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    let (shutdown, stopped) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(app.run_until(async move {
+        let _ = stopped.await;
+    }));
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .build()
+        .expect("an HTTP client");
+    TestApp {
+        address,
+        engine,
+        database_url,
+        client,
+        smtp,
+        _sqlite_dir: sqlite_dir,
+        _postgres: postgres,
+        _shutdown: shutdown,
+    }
+}
+
+/// Declares async tests that run once per engine, as `name::sqlite` and `name::postgres`.
+/// The PostgreSQL case is ignored (visibly) when `LINLI_TEST_POSTGRES_URL` was unset at build.
+#[macro_export]
+macro_rules! engine_tests {
+    ($(async fn $name:ident($app:ident : TestApp) $body:block)*) => {
+        $(
+            mod $name {
+                #[allow(unused_imports)]
+                use super::*;
+
+                async fn case($app: $crate::TestApp) $body
+
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn sqlite() {
+                    case($crate::spawn_app($crate::Engine::Sqlite).await).await
+                }
+
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                #[cfg_attr(not(linli_postgres), ignore = "LINLI_TEST_POSTGRES_URL is unset")]
+                async fn postgres() {
+                    case($crate::spawn_app($crate::Engine::Postgres).await).await
+                }
+            }
+        )*
+    };
+}
