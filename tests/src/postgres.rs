@@ -86,10 +86,10 @@ fn ensure_template() -> String {
                     > 0;
             if !exists {
                 let building = format!("{name}_building");
-                conn.batch_execute(&format!(
-                    "DROP DATABASE IF EXISTS {building} WITH (FORCE); CREATE DATABASE {building}"
-                ))
-                .expect("template database is created");
+                conn.batch_execute(&format!("DROP DATABASE IF EXISTS {building} WITH (FORCE)"))
+                    .expect("a half-built template is dropped");
+                conn.batch_execute(&format!("CREATE DATABASE {building}"))
+                    .expect("template database is created");
                 {
                     let pg = PgConnection::establish(&with_database(&admin_url(), &building))
                         .expect("template reachable");

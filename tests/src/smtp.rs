@@ -83,7 +83,11 @@ impl SmtpServer {
             .with_name("linli-test-smtp")
             .with_num_threads(1)
             .with_tcp_listener(listener);
-        std::thread::spawn(move || server.serve());
+        std::thread::spawn(move || {
+            if let Err(error) = server.serve() {
+                eprintln!("test SMTP server stopped: {error}");
+            }
+        });
         Self { port, inbox }
     }
 

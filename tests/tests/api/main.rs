@@ -1,0 +1,8 @@
+//! Black-box tests of the running service; every store-touching case runs on both engines.
+
+mod areas;
+mod cli;
+mod edge;
+mod health;
+mod openapi;
+mod smtp;
