@@ -8,6 +8,7 @@ use poem::listener::{Acceptor, Listener, TcpAcceptor, TcpListener};
 use poem::{EndpointExt, Route, Server, get};
 
 use crate::config::Config;
+use crate::state::AppState;
 use crate::{edge, health, routes};
 
 /// Why the service could not start; shown as one line with a non-zero exit.
@@ -106,7 +107,7 @@ impl Application {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
         let grace = Duration::from_secs(self.config.shutdown_grace_secs);
-        let app = endpoint(self.db.clone(), &self.config);
+        let app = endpoint(AppState::new(self.db.clone(), self.config.clone()));
         Server::new_with_acceptor(self.acceptor)
             .run_with_graceful_shutdown(app, shutdown, Some(grace))
             .await
@@ -114,8 +115,10 @@ impl Application {
 }
 
 /// The whole HTTP surface: API, docs, health, metrics, wrapped by the edge.
-pub fn endpoint(db: Db, config: &Config) -> impl poem::Endpoint<Output = poem::Response> + 'static {
-    let api = routes::service(db.clone());
+pub fn endpoint(state: AppState) -> impl poem::Endpoint<Output = poem::Response> + 'static {
+    let max_body_bytes = state.config.max_body_bytes;
+    let db = state.db.clone();
+    let api = routes::service(state);
     let docs = api.swagger_ui();
     let spec = api.spec_endpoint();
     let route = Route::new()
@@ -126,5 +129,5 @@ pub fn endpoint(db: Db, config: &Config) -> impl poem::Endpoint<Output = poem::R
         .at("/readyz", get(health::readyz))
         .at("/metrics", get(health::metrics))
         .data(db);
-    edge::wrap(route, config.max_body_bytes)
+    edge::wrap(route, max_body_bytes)
 }

@@ -1,20 +1,24 @@
 //! The area tree over HTTP.
 
 use chrono::{DateTime, Utc};
-use linli_domain::areas::{Area, AreaId, AreaLevel, store};
-use linli_domain::db::{Db, StoreError};
+use linli_domain::areas::{Area, AreaId, AreaLevel, NewArea, store, usecases};
+use linli_domain::db::StoreError;
+use linli_domain::time::now_utc;
 use poem::http::StatusCode;
 use poem_openapi::param::Query;
-use poem_openapi::payload::Json;
+use poem_openapi::payload::{Json, Response};
 use poem_openapi::{ApiResponse, Enum, Object, OpenApi};
 
+use crate::auth::SessionAuth;
+use crate::body::JsonBody;
 use crate::problem::{Problem, ProblemJson, Rejection, from_store_error, reject, rejected};
 use crate::routes::ApiTags;
+use crate::state::AppState;
 
 /// Endpoints of the `areas` resource.
 pub struct AreasApi {
-    /// The store.
-    pub db: Db,
+    /// Shared state.
+    pub state: AppState,
 }
 
 /// An area's level in the tree.
@@ -114,6 +118,86 @@ impl From<StoreError> for ListAreasError {
     }
 }
 
+/// A new area.
+#[derive(Debug, Clone, Object)]
+pub struct CreateAreaRequest {
+    /// The enclosing area; omit only for a district.
+    pub parent_id: Option<i64>,
+    /// One level below the parent's.
+    pub level: AreaLevelView,
+    /// Stable unique code (administrative code or slug).
+    #[oai(validator(min_length = 1, max_length = 64, pattern = "^[A-Za-z0-9._-]+$"))]
+    pub code: String,
+    /// Chinese name.
+    #[oai(validator(min_length = 1, max_length = 64))]
+    pub name_zh: String,
+    /// English name.
+    #[oai(validator(min_length = 1, max_length = 128))]
+    pub name_en: String,
+}
+
+impl From<AreaLevelView> for AreaLevel {
+    fn from(level: AreaLevelView) -> Self {
+        match level {
+            AreaLevelView::District => Self::District,
+            AreaLevelView::Street => Self::Street,
+            AreaLevelView::Community => Self::Community,
+            AreaLevelView::Grid => Self::Grid,
+        }
+    }
+}
+
+/// Responses of `create_area`.
+#[derive(Debug, ApiResponse)]
+#[oai(bad_request_handler = "reject")]
+pub enum CreateAreaError {
+    /// The caller holds no admin role over the parent (`area_not_held`).
+    #[oai(status = 403)]
+    Forbidden(ProblemJson),
+    /// Another area has this code (`area_code_taken`).
+    #[oai(status = 409)]
+    CodeTaken(ProblemJson),
+    /// The parent does not exist or has the wrong level (`unknown_parent`, `wrong_parent_level`).
+    #[oai(status = 422)]
+    Invalid(ProblemJson),
+    /// Refused before the operation ran (400, 401, 413, 415) or failed (500, 503).
+    Rejected(StatusCode, ProblemJson),
+}
+
+impl Rejection for CreateAreaError {
+    fn rejected(status: StatusCode, problem: ProblemJson) -> Self {
+        Self::Rejected(status, problem)
+    }
+}
+
+fn map_create_error(error: store::CreateAreaError) -> CreateAreaError {
+    match error {
+        store::CreateAreaError::NotHeld => CreateAreaError::Forbidden(
+            Problem::new(StatusCode::FORBIDDEN, "area_not_held", error.to_string()).into(),
+        ),
+        store::CreateAreaError::ParentNotFound(_) => CreateAreaError::Invalid(
+            Problem::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "unknown_parent",
+                error.to_string(),
+            )
+            .into(),
+        ),
+        store::CreateAreaError::Placement(placement) => CreateAreaError::Invalid(
+            Problem::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "wrong_parent_level",
+                placement.to_string(),
+            )
+            .into(),
+        ),
+        store::CreateAreaError::CodeTaken(_) => CreateAreaError::CodeTaken(
+            Problem::new(StatusCode::CONFLICT, "area_code_taken", error.to_string()).into(),
+        ),
+        store::CreateAreaError::Store(e) => rejected(from_store_error(&e)),
+    }
+}
+
 #[OpenApi(tag = "ApiTags::Areas")]
 impl AreasApi {
     /// List the area tree
@@ -128,6 +212,7 @@ impl AreasApi {
     ) -> Result<Json<Vec<AreaView>>, ListAreasError> {
         let root_id = root.0;
         let areas = self
+            .state
             .db
             .run(move |conn| store::list(conn, root_id.map(AreaId)))
             .await?
@@ -142,5 +227,29 @@ impl AreasApi {
                 )
             })?;
         Ok(Json(areas.into_iter().map(AreaView::from).collect()))
+    }
+
+    /// Create an area
+    ///
+    /// Adds a district (platform admins), or a street, community or grid below an area the
+    /// caller administers (street admins within their street). Audited.
+    #[oai(path = "/areas", method = "post", operation_id = "create_area")]
+    async fn create_area(
+        &self,
+        auth: SessionAuth,
+        body: JsonBody<CreateAreaRequest>,
+    ) -> Result<Response<Json<AreaView>>, CreateAreaError> {
+        let body = body.0;
+        let new = NewArea {
+            parent_id: body.parent_id.map(AreaId),
+            level: body.level.into(),
+            code: body.code.trim().to_owned(),
+            name_zh: body.name_zh.trim().to_owned(),
+            name_en: body.name_en.trim().to_owned(),
+        };
+        let area = usecases::create(&self.state.db, auth.0.principal, new, now_utc())
+            .await
+            .map_err(map_create_error)?;
+        Ok(Response::new(Json(area.into())).status(StatusCode::CREATED))
     }
 }

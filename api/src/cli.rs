@@ -34,11 +34,37 @@ enum Command {
     },
     /// Print the OpenAPI description (what `openapi/openapi.json` holds).
     Openapi,
+    /// Administration without the API.
+    Admin {
+        /// What to do.
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
     /// Scheduled jobs.
     Jobs {
         /// What to do with jobs.
         #[command(subcommand)]
         command: JobsCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum AdminCommand {
+    /// Create an account holding a role, e.g. the first platform admin. The password is read
+    /// from LINLI_ADMIN_PASSWORD, or else from the first line of standard input.
+    CreateUser {
+        /// Mainland mobile number (the login).
+        #[arg(long)]
+        phone: String,
+        /// Display name.
+        #[arg(long)]
+        name: String,
+        /// platform_admin, street_admin, community_staff, social_worker, grid_worker, volunteer or resident.
+        #[arg(long, default_value = "platform_admin")]
+        role: String,
+        /// Code of the area the role is held on (every role but platform_admin needs one).
+        #[arg(long)]
+        area_code: Option<String>,
     },
 }
 
@@ -72,6 +98,15 @@ pub fn main() -> ExitCode {
             Command::Jobs {
                 command: JobsCommand::List,
             } => list_jobs(&config),
+            Command::Admin {
+                command:
+                    AdminCommand::CreateUser {
+                        phone,
+                        name,
+                        role,
+                        area_code,
+                    },
+            } => create_user(config, phone, name, role, area_code).await,
             Command::Openapi => Ok(()),
         }
     });
@@ -179,17 +214,23 @@ async fn seed(config: Config, demo: bool) -> Result<(), String> {
         return Err("nothing to seed: pass --demo".into());
     }
     let db = open_store(&config).await.map_err(|e| e.to_string())?;
-    let report = db
-        .run(|conn| {
-            linli_domain::seed::demo(conn, linli_domain::time::now_utc())
-                .map_err(|e| linli_domain::db::StoreError::Unavailable(e.to_string()))
-        })
+    let report = linli_domain::seed::demo(&db, linli_domain::time::now_utc())
         .await
         .map_err(|e| e.to_string())?;
     say(&format!(
-        "demo district seeded into {}: {} areas ({} new)",
-        config.database_url, report.areas, report.areas_created
+        "demo district seeded into {}: {} areas ({} new), {} new people",
+        config.database_url, report.areas, report.areas_created, report.people_created
     ));
+    say(&format!(
+        "demo accounts (password for all: {}):",
+        linli_domain::seed::DEMO_PASSWORD
+    ));
+    for person in linli_domain::seed::DEMO_PEOPLE {
+        say(&format!(
+            "  {}  {:<6} {}",
+            person.phone, person.name, person.title
+        ));
+    }
     Ok(())
 }
 
@@ -224,5 +265,72 @@ fn list_jobs(config: &Config) -> Result<(), String> {
         };
         say(&line);
     }
+    Ok(())
+}
+
+async fn create_user(
+    config: Config,
+    phone: String,
+    name: String,
+    role: String,
+    area_code: Option<String>,
+) -> Result<(), String> {
+    use linli_domain::access::Role;
+    use linli_domain::accounts::{Locale, rules, usecases};
+    let role = Role::parse(&role).ok_or_else(|| format!("--role: unknown role `{role}`"))?;
+    let password = match std::env::var("LINLI_ADMIN_PASSWORD") {
+        Ok(password) => password,
+        Err(_) => {
+            let mut line = String::new();
+            std::io::stdin()
+                .read_line(&mut line)
+                .map_err(|e| format!("cannot read the password from standard input: {e}"))?;
+            line.trim_end_matches(['\r', '\n']).to_owned()
+        }
+    };
+    let db = open_store(&config).await.map_err(|e| e.to_string())?;
+    let area = match area_code {
+        Some(code) => {
+            let lookup = code.clone();
+            let area = db
+                .run(move |conn| linli_domain::areas::store::find_by_code(conn, &lookup))
+                .await
+                .map_err(|e| e.to_string())?
+                .ok_or_else(|| format!("--area-code: no area has code `{code}`"))?;
+            Some(area)
+        }
+        None => None,
+    };
+    let level = area.as_ref().map(|a| a.level);
+    if role.level() != level {
+        return Err(format!(
+            "--area-code: {} is held on {}",
+            role.as_str(),
+            role.level()
+                .map_or("no area".to_owned(), |l| format!("a {}", l.as_str()))
+        ));
+    }
+    let account = rules::check_registration(&phone, &password, &name, None, Locale::ZhCn, None)
+        .map_err(|errors| {
+            errors
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("; ")
+        })?;
+    let user = usecases::bootstrap(
+        &db,
+        account,
+        vec![(role, area.map(|a| a.id))],
+        linli_domain::time::now_utc(),
+    )
+    .await
+    .map_err(|e| e.to_string())?;
+    say(&format!(
+        "created user {} ({}) as {}",
+        user.id.0,
+        name,
+        role.as_str()
+    ));
     Ok(())
 }

@@ -51,6 +51,12 @@ pub struct Config {
     pub max_body_bytes: usize,
     /// Seconds in-flight requests get to finish after SIGTERM/SIGINT.
     pub shutdown_grace_secs: u64,
+    /// Hours a sign-in session lasts.
+    pub session_lifetime_hours: u32,
+    /// Failed logins allowed per account within 15 minutes before 429.
+    pub login_failures_per_account: u32,
+    /// Login attempts allowed per client address per minute before 429.
+    pub login_attempts_per_address: u32,
     /// Run scheduled jobs in this instance.
     pub jobs_enabled: bool,
     /// Per-job schedule overrides (6-field cron, seconds first); an empty string disables a job.
@@ -72,6 +78,9 @@ impl Default for Config {
             time_zone: chrono_tz::Asia::Shanghai,
             max_body_bytes: 1024 * 1024,
             shutdown_grace_secs: 30,
+            session_lifetime_hours: 24 * 30,
+            login_failures_per_account: 5,
+            login_attempts_per_address: 30,
             jobs_enabled: true,
             jobs: BTreeMap::new(),
         }
@@ -165,6 +174,24 @@ pub const SETTINGS: &[Setting] = &[
         meaning: "seconds in-flight requests get after SIGTERM/SIGINT",
     },
     Setting {
+        variable: "LINLI_SESSION_LIFETIME_HOURS",
+        key: "session_lifetime_hours",
+        default: "720",
+        meaning: "hours a sign-in session lasts",
+    },
+    Setting {
+        variable: "LINLI_LOGIN_FAILURES_PER_ACCOUNT",
+        key: "login_failures_per_account",
+        default: "5",
+        meaning: "failed logins per account within 15 minutes before 429",
+    },
+    Setting {
+        variable: "LINLI_LOGIN_ATTEMPTS_PER_ADDRESS",
+        key: "login_attempts_per_address",
+        default: "30",
+        meaning: "login attempts per client address per minute before 429",
+    },
+    Setting {
         variable: "LINLI_JOBS_ENABLED",
         key: "jobs_enabled",
         default: "true",
@@ -236,6 +263,16 @@ impl Config {
         if self.database_pool_size == 0 {
             return Err(ConfigError(
                 "LINLI_DATABASE_POOL_SIZE: must be at least 1".into(),
+            ));
+        }
+        if self.session_lifetime_hours == 0 {
+            return Err(ConfigError(
+                "LINLI_SESSION_LIFETIME_HOURS: must be at least 1".into(),
+            ));
+        }
+        if self.login_failures_per_account == 0 || self.login_attempts_per_address == 0 {
+            return Err(ConfigError(
+                "LINLI_LOGIN_*: login limits must be at least 1".into(),
             ));
         }
         if self.max_body_bytes < 1024 {

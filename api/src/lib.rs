@@ -1,7 +1,11 @@
 #![doc = include_str!("../README.md")]
 
+pub mod accounts;
 pub mod app;
 pub mod areas;
+pub mod audit;
+pub mod auth;
+pub mod body;
 pub mod cli;
 pub mod config;
 pub mod edge;
@@ -9,8 +13,13 @@ pub mod health;
 pub mod metrics;
 pub mod problem;
 pub mod request_id;
+pub mod roles;
 pub mod routes;
+pub mod sessions;
+pub mod state;
 pub mod telemetry;
+pub mod throttle;
+pub mod views;
 
 pub use app::Application;
 pub use config::Config;

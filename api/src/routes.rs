@@ -1,9 +1,13 @@
 //! Every resource's endpoints assembled once, under `/api/v1`.
 
-use linli_domain::db::Db;
 use poem_openapi::{OpenApiService, Tags};
 
+use crate::accounts::AccountsApi;
 use crate::areas::AreasApi;
+use crate::audit::AuditApi;
+use crate::roles::RolesApi;
+use crate::sessions::SessionsApi;
+use crate::state::AppState;
 
 /// Where the API lives.
 pub const API_PREFIX: &str = "/api/v1";
@@ -11,16 +15,39 @@ pub const API_PREFIX: &str = "/api/v1";
 /// Groups of operations in the documentation.
 #[derive(Tags)]
 pub enum ApiTags {
+    /// Registration and one's own profile.
+    Accounts,
+    /// Signing in and out.
+    Sessions,
     /// The area tree: district → street → community → grid.
     Areas,
+    /// Roles held on areas.
+    Roles,
+    /// The append-only audit log.
+    Audit,
 }
 
 /// All API structs, in the order they appear in the spec.
-pub type Api = AreasApi;
+pub type Api = (AccountsApi, SessionsApi, AreasApi, RolesApi, AuditApi);
 
 /// The OpenAPI service over every resource.
-pub fn service(db: Db) -> OpenApiService<Api, ()> {
-    OpenApiService::new(AreasApi { db }, "Linli", env!("CARGO_PKG_VERSION"))
+pub fn service(state: AppState) -> OpenApiService<Api, ()> {
+    let api = (
+        AccountsApi {
+            state: state.clone(),
+        },
+        SessionsApi {
+            state: state.clone(),
+        },
+        AreasApi {
+            state: state.clone(),
+        },
+        RolesApi {
+            state: state.clone(),
+        },
+        AuditApi { state },
+    );
+    OpenApiService::new(api, "Linli", env!("CARGO_PKG_VERSION"))
         .summary("Smart-community coordination: needs, volunteers, points and paid services")
         .description(include_str!("../API.md"))
         .url_prefix(API_PREFIX)
@@ -28,7 +55,7 @@ pub fn service(db: Db) -> OpenApiService<Api, ()> {
 
 /// The spec as committed in `openapi/openapi.json`; needs no database.
 pub fn spec_json() -> String {
-    let mut spec = service(Db::detached()).spec();
+    let mut spec = service(AppState::detached()).spec();
     spec.push('\n');
     spec
 }

@@ -1,7 +1,11 @@
 #![doc = include_str!("../README.md")]
 
+pub mod access;
+pub mod accounts;
 pub mod areas;
+pub mod audit;
 pub mod db;
 pub mod schema;
 pub mod seed;
+pub mod sessions;
 pub mod time;

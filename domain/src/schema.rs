@@ -23,3 +23,106 @@ diesel::table! {
         updated_at -> Timestamp,
     }
 }
+
+diesel::table! {
+    /// People who sign in.
+    users (id) {
+        /// Surrogate key.
+        id -> BigInt,
+        /// Normalised mainland mobile number; NULL once closed.
+        phone -> Nullable<Text>,
+        /// Argon2id PHC string.
+        password_hash -> Text,
+        /// Name shown to others.
+        display_name -> Text,
+        /// The grid the person lives in.
+        home_grid_id -> Nullable<BigInt>,
+        /// zh-CN or en.
+        locale -> Text,
+        /// Optional address for notifications.
+        email -> Nullable<Text>,
+        /// active or closed.
+        status -> Text,
+        /// When it was created.
+        created_at -> Timestamp,
+        /// When it last changed.
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// Sign-in sessions; the bearer token is stored only as a hash.
+    sessions (id) {
+        /// Surrogate key.
+        id -> BigInt,
+        /// Whose session.
+        user_id -> BigInt,
+        /// SHA-256 hex of the token.
+        token_hash -> Text,
+        /// The client that signed in.
+        user_agent -> Nullable<Text>,
+        /// When it was created.
+        created_at -> Timestamp,
+        /// When it was last used.
+        last_used_at -> Timestamp,
+        /// When it stops working.
+        expires_at -> Timestamp,
+        /// When it was revoked (logout).
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    /// Roles held on areas.
+    role_grants (id) {
+        /// Surrogate key.
+        id -> BigInt,
+        /// Who holds the role.
+        user_id -> BigInt,
+        /// The role.
+        role -> Text,
+        /// The area it reaches (NULL for platform_admin).
+        area_id -> Nullable<BigInt>,
+        /// Who granted it (NULL when bootstrapped).
+        granted_by -> Nullable<BigInt>,
+        /// When it was granted.
+        created_at -> Timestamp,
+        /// When it was revoked.
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    /// Append-only, hash-chained record of admin actions and personal-data reveals.
+    audit_events (id) {
+        /// Position in the chain.
+        id -> BigInt,
+        /// When it happened.
+        occurred_at -> Timestamp,
+        /// Who did it (NULL for the system).
+        actor_id -> Nullable<BigInt>,
+        /// For whom, when acting as a proxy.
+        on_behalf_of -> Nullable<BigInt>,
+        /// What was done, e.g. `role.granted`.
+        action -> Text,
+        /// The kind of object acted on.
+        subject_type -> Text,
+        /// The object's id.
+        subject_id -> Text,
+        /// The area the event belongs to, for scoping who may read it.
+        area_id -> Nullable<BigInt>,
+        /// JSON detail without personal data.
+        detail -> Text,
+        /// The previous event's hash.
+        prev_hash -> Text,
+        /// SHA-256 over this event and `prev_hash`.
+        hash -> Text,
+    }
+}
+
+diesel::joinable!(sessions -> users (user_id));
+diesel::joinable!(role_grants -> areas (area_id));
+diesel::joinable!(users -> areas (home_grid_id));
+diesel::joinable!(role_grants -> users (user_id));
+diesel::joinable!(audit_events -> areas (area_id));
+diesel::allow_tables_to_appear_in_same_query!(areas, users, sessions, role_grants, audit_events);

@@ -199,3 +199,152 @@ macro_rules! engine_tests {
         )*
     };
 }
+
+/// The password every account made by the helpers below uses.
+pub const PASSWORD: &str = "东关社区的老槐树";
+
+impl TestApp {
+    /// Sends `request` with a bearer token.
+    pub async fn send_as(&self, token: &str, request: reqwest::RequestBuilder) -> Reply {
+        self.send(request.bearer_auth(token)).await
+    }
+
+    /// `GET path` as the holder of `token`.
+    pub async fn get_as(&self, token: &str, path: &str) -> Reply {
+        self.send_as(token, self.client.get(format!("{}{path}", self.address)))
+            .await
+    }
+
+    /// `POST path` with JSON as the holder of `token`.
+    pub async fn post_as(&self, token: &str, path: &str, body: &Value) -> Reply {
+        self.send_as(
+            token,
+            self.client
+                .post(format!("{}{path}", self.address))
+                .json(body),
+        )
+        .await
+    }
+
+    /// `PATCH path` with JSON as the holder of `token`.
+    pub async fn patch_as(&self, token: &str, path: &str, body: &Value) -> Reply {
+        self.send_as(
+            token,
+            self.client
+                .patch(format!("{}{path}", self.address))
+                .json(body),
+        )
+        .await
+    }
+
+    /// `DELETE path` as the holder of `token`.
+    pub async fn delete_as(&self, token: &str, path: &str) -> Reply {
+        self.send_as(token, self.client.delete(format!("{}{path}", self.address)))
+            .await
+    }
+
+    /// A store handle on the server's database, for setting up what the API cannot yet.
+    pub fn db(&self) -> linli_domain::db::Db {
+        linli_domain::db::Db::connect(
+            self.database_url.clone(),
+            linli_domain::db::PoolOptions::default(),
+        )
+        .expect("the test database opens")
+    }
+
+    /// Loads the demo area tree (no people).
+    pub async fn seed_areas(&self) {
+        let db = self.db();
+        db.run(|conn| linli_domain::seed::demo_areas(conn, linli_domain::time::now_utc()))
+            .await
+            .expect("the demo areas load");
+    }
+
+    /// The id of the area whose code ends with `suffix` (e.g. `dongguan-g1`); seeds areas first
+    /// when the tree is empty.
+    pub async fn area(&self, suffix: &str) -> i64 {
+        let mut areas = self.get("/api/v1/areas").await.json;
+        if areas.as_array().is_none_or(Vec::is_empty) {
+            self.seed_areas().await;
+            areas = self.get("/api/v1/areas").await.json;
+        }
+        areas
+            .as_array()
+            .expect("a list of areas")
+            .iter()
+            .find(|a| a["code"].as_str().is_some_and(|c| c.ends_with(suffix)))
+            .unwrap_or_else(|| panic!("no area code ends with {suffix}"))["id"]
+            .as_i64()
+            .expect("an id")
+    }
+
+    /// Registers a resident of the grid ending in `grid_suffix` and returns the reply.
+    pub async fn register(&self, phone: &str, grid_suffix: &str) -> Reply {
+        let grid = self.area(grid_suffix).await;
+        self.post_json(
+            "/api/v1/accounts",
+            &serde_json::json!({
+                "phone": phone,
+                "password": PASSWORD,
+                "display_name": format!("居民{}", &phone[phone.len() - 4..]),
+                "home_grid_id": grid,
+            }),
+        )
+        .await
+    }
+
+    /// Signs in and returns the token.
+    pub async fn login(&self, phone: &str) -> String {
+        let reply = self
+            .post_json(
+                "/api/v1/sessions",
+                &serde_json::json!({"phone": phone, "password": PASSWORD}),
+            )
+            .await;
+        assert_eq!(reply.status, 201, "login failed: {}", reply.text);
+        reply.json["token"].as_str().expect("a token").to_owned()
+    }
+
+    /// A registered, signed-in resident of `grid_suffix`: (user id, token).
+    pub async fn resident(&self, phone: &str, grid_suffix: &str) -> (i64, String) {
+        let reply = self.register(phone, grid_suffix).await;
+        assert_eq!(reply.status, 201, "registration failed: {}", reply.text);
+        let id = reply.json["id"].as_i64().expect("an id");
+        (id, self.login(phone).await)
+    }
+
+    /// An account created directly with `role` on the area ending in `area_suffix` (none for
+    /// platform_admin), signed in: (user id, token).
+    pub async fn staff(
+        &self,
+        phone: &str,
+        role: linli_domain::access::Role,
+        area_suffix: Option<&str>,
+    ) -> (i64, String) {
+        let area = match area_suffix {
+            Some(suffix) => Some(linli_domain::areas::AreaId(self.area(suffix).await)),
+            None => {
+                self.area("dongguan-g1").await;
+                None
+            }
+        };
+        let account = linli_domain::accounts::rules::check_registration(
+            phone,
+            PASSWORD,
+            role.as_str(),
+            None,
+            linli_domain::accounts::Locale::ZhCn,
+            None,
+        )
+        .expect("valid staff account");
+        let user = linli_domain::accounts::usecases::bootstrap(
+            &self.db(),
+            account,
+            vec![(role, area)],
+            linli_domain::time::now_utc(),
+        )
+        .await
+        .expect("staff account created");
+        (user.id.0, self.login(phone).await)
+    }
+}

@@ -3,6 +3,7 @@
 
 pub mod rules;
 pub mod store;
+pub mod usecases;
 
 use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};

@@ -109,6 +109,9 @@ pub enum CreateAreaError {
     /// The named parent does not exist.
     #[error("parent area {0} does not exist")]
     ParentNotFound(i64),
+    /// The caller administers no area containing the parent.
+    #[error("you administer no area that contains the parent")]
+    NotHeld,
     /// The level does not fit under the parent.
     #[error(transparent)]
     Placement(#[from] PlacementError),

@@ -7,7 +7,7 @@ async fn seed_demo(app: &linli_tests::TestApp) {
         let mut conn = linli_domain::db::ConnectionManager::new(url, Default::default())
             .open()
             .expect("the test database opens");
-        seed::demo(&mut conn, linli_domain::time::now_utc()).expect("the demo seed runs")
+        seed::demo_areas(&mut conn, linli_domain::time::now_utc()).expect("the demo seed runs")
     })
     .await
     .expect("the seed thread finishes");

@@ -1,5 +1,7 @@
 //! Black-box tests of the running service; every store-touching case runs on both engines.
 
+mod access;
+mod accounts;
 mod areas;
 mod cli;
 mod edge;

@@ -1,0 +1,61 @@
+//! Signing in: verify the password off the async threads, then record the session.
+
+use chrono::{Duration, NaiveDateTime};
+
+use super::{IssuedToken, Session, issue_token, store};
+use crate::accounts::{Phone, User, password, store as accounts};
+use crate::db::{self, Db, StoreError};
+
+/// A successful sign-in: the token secret is shown to the client once.
+#[derive(Debug, Clone)]
+pub struct SignedIn {
+    /// The bearer token.
+    pub token: IssuedToken,
+    /// The new session.
+    pub session: Session,
+    /// Who signed in.
+    pub user: User,
+}
+
+/// Checks a login. An unknown number costs the same hashing work as a wrong password, so
+/// neither the answer nor its timing tells whether an account exists. `None` means refused.
+pub async fn login(
+    db: &Db,
+    phone: Phone,
+    password_attempt: String,
+    user_agent: Option<String>,
+    now: NaiveDateTime,
+    lifetime: Duration,
+) -> Result<Option<SignedIn>, StoreError> {
+    let lookup = phone.clone();
+    let found = db
+        .run(move |conn| accounts::find_for_login(conn, &lookup))
+        .await?;
+    let verified = tokio::task::spawn_blocking(move || match found {
+        Some((user, hash)) => password::verify(&password_attempt, &hash).then_some(user),
+        None => {
+            password::verify_against_nothing(&password_attempt);
+            None
+        }
+    })
+    .await
+    .map_err(|e| StoreError::Unavailable(e.to_string()))?;
+    let Some(user) = verified else {
+        return Ok(None);
+    };
+    let token = issue_token();
+    let hash = token.hash.clone();
+    let user_id = user.id;
+    let session = db
+        .run(move |conn| {
+            db::write(conn, |conn| {
+                store::create(conn, user_id, &hash, user_agent.as_deref(), now, lifetime)
+            })
+        })
+        .await?;
+    Ok(Some(SignedIn {
+        token,
+        session,
+        user,
+    }))
+}
