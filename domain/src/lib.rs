@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod areas;
 pub mod audit;
 pub mod db;
+pub mod job_runs;
 pub mod schema;
 pub mod seed;
 pub mod sessions;

@@ -120,9 +120,40 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    /// One row per job and business slot: the instance whose insert wins runs the slot.
+    job_runs (job, slot) {
+        /// The job's catalogue name, e.g. `purge_expired_sessions`.
+        job -> Text,
+        /// The business slot in the configured zone, e.g. `2026-11-28` or `2026-11-28T03:17`.
+        slot -> Text,
+        /// Who holds or held the slot (host:pid:random).
+        instance -> Text,
+        /// 1 for the first runner, + 1 for each takeover after a lease ran out.
+        attempt -> Integer,
+        /// Until when the runner holds the slot; later another instance may take it over.
+        lease_until -> Timestamp,
+        /// When the current attempt started.
+        started_at -> Timestamp,
+        /// When it finished; NULL while running or when its runner died.
+        finished_at -> Nullable<Timestamp>,
+        /// succeeded or failed; NULL until finished.
+        outcome -> Nullable<Text>,
+        /// JSON object: counts of a success or the error of a failure.
+        detail -> Text,
+    }
+}
+
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(role_grants -> areas (area_id));
 diesel::joinable!(users -> areas (home_grid_id));
 diesel::joinable!(role_grants -> users (user_id));
 diesel::joinable!(audit_events -> areas (area_id));
-diesel::allow_tables_to_appear_in_same_query!(areas, users, sessions, role_grants, audit_events);
+diesel::allow_tables_to_appear_in_same_query!(
+    areas,
+    users,
+    sessions,
+    role_grants,
+    audit_events,
+    job_runs,
+);
