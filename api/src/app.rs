@@ -1,9 +1,12 @@
 //! The running service: built from a [`Config`], bound to its port, served until shut down.
 //! `linli serve` and the black-box tests both start Linli through [`Application::build`].
 
+use std::fs::{File, OpenOptions, TryLockError};
+use std::io::{Read, Write};
+use std::path::PathBuf;
 use std::time::Duration;
 
-use linli_domain::db::{Db, migrate};
+use linli_domain::db::{DatabaseUrl, Db, migrate};
 use poem::listener::{Acceptor, Listener, TcpAcceptor, TcpListener};
 use poem::{EndpointExt, Route, Server, get};
 
@@ -33,6 +36,32 @@ pub enum StartError {
         /// What the OS said.
         reason: String,
     },
+    /// Another `linli serve` holds the SQLite database: SQLite serves one instance.
+    #[error(
+        "another linli serve{holder} is already using {database}; stop it first, or use PostgreSQL to run several instances"
+    )]
+    SqliteInUse {
+        /// The database file.
+        database: String,
+        /// ` (pid N)` when the holder wrote its process id, else empty.
+        holder: String,
+    },
+    /// The lock beside the SQLite database could not be taken.
+    #[error("cannot open SQLite database {database}: cannot lock {lock}: {reason}")]
+    SqliteLock {
+        /// The database file.
+        database: String,
+        /// The lock file.
+        lock: String,
+        /// What the OS said.
+        reason: String,
+    },
+    /// The configuration of jobs is unusable (only when built without `Config::load`).
+    #[error(transparent)]
+    Config(#[from] crate::config::ConfigError),
+    /// The job scheduler could not be set up or started.
+    #[error(transparent)]
+    Jobs(#[from] linli_jobs::SchedulerError),
 }
 
 /// A bound, ready-to-serve Linli.
@@ -41,6 +70,56 @@ pub struct Application {
     port: u16,
     db: Db,
     config: Config,
+    jobs: Option<linli_jobs::Scheduler>,
+    sqlite_lock: Option<File>,
+}
+
+/// Takes `<database>.lock` beside an SQLite database, exclusively and for as long as the
+/// returned file lives, so a second `linli serve` on the same file is refused: SQLite is the
+/// single-instance engine. The lock dies with the process, so a crash never leaves it stale.
+fn lock_sqlite(url: &DatabaseUrl) -> Result<Option<File>, StartError> {
+    let DatabaseUrl::Sqlite(path) = url else {
+        return Ok(None);
+    };
+    let mut lock = path.clone().into_os_string();
+    lock.push(".lock");
+    let lock = PathBuf::from(lock);
+    let failed = |e: std::io::Error| StartError::SqliteLock {
+        database: path.display().to_string(),
+        lock: lock.display().to_string(),
+        reason: e.to_string(),
+    };
+    if let Some(parent) = lock.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent).map_err(failed)?;
+    }
+    let mut file = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(&lock)
+        .map_err(failed)?;
+    match file.try_lock() {
+        Ok(()) => {
+            file.set_len(0).map_err(failed)?;
+            writeln!(file, "{}", std::process::id()).map_err(failed)?;
+            Ok(Some(file))
+        }
+        Err(TryLockError::WouldBlock) => {
+            let mut holder = String::new();
+            let _unreadable_means_unknown = file.read_to_string(&mut holder);
+            let holder = holder.trim();
+            Err(StartError::SqliteInUse {
+                database: path.display().to_string(),
+                holder: if holder.is_empty() {
+                    String::new()
+                } else {
+                    format!(" (pid {holder})")
+                },
+            })
+        }
+        Err(TryLockError::Error(e)) => Err(failed(e)),
+    }
 }
 
 /// Opens the store and brings its schema up to date (or checks it, when auto-migrate is off).
@@ -69,6 +148,7 @@ impl Application {
     /// Opens the store, migrates it and binds the listener; nothing is served yet.
     pub async fn build(config: Config) -> Result<Self, StartError> {
         crate::metrics::handle();
+        let sqlite_lock = lock_sqlite(&config.database_url)?;
         let db = open_store(&config).await?;
         let bind_error = |e: std::io::Error| StartError::Bind {
             address: config.bind.to_string(),
@@ -83,11 +163,19 @@ impl Application {
             .first()
             .and_then(|a| a.as_socket_addr().map(|s| s.port()))
             .unwrap_or(config.bind.port());
+        let jobs = if config.jobs_enabled {
+            Some(linli_jobs::Scheduler::new(db.clone(), &config.job_settings()?).await?)
+        } else {
+            tracing::info!("scheduled jobs do not run in this instance (LINLI_JOBS_ENABLED=false)");
+            None
+        };
         Ok(Self {
             acceptor,
             port,
             db,
             config,
+            jobs,
+            sqlite_lock,
         })
     }
 
@@ -101,16 +189,25 @@ impl Application {
         &self.db
     }
 
-    /// Serves until `shutdown` completes, then gives in-flight requests the grace period.
+    /// Starts the scheduled jobs (when enabled) and serves until `shutdown` completes; then
+    /// in-flight requests and job runs get the grace period, and the SQLite lock is released.
     pub async fn run_until(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
         let grace = Duration::from_secs(self.config.shutdown_grace_secs);
+        if let Some(jobs) = &self.jobs {
+            jobs.start().await.map_err(std::io::Error::other)?;
+        }
         let app = endpoint(AppState::new(self.db.clone(), self.config.clone()));
-        Server::new_with_acceptor(self.acceptor)
+        let served = Server::new_with_acceptor(self.acceptor)
             .run_with_graceful_shutdown(app, shutdown, Some(grace))
-            .await
+            .await;
+        if let Some(jobs) = self.jobs {
+            jobs.shutdown(grace).await;
+        }
+        drop(self.sqlite_lock);
+        served
     }
 }
 

@@ -72,6 +72,16 @@ enum AdminCommand {
 enum JobsCommand {
     /// List jobs with their schedules and next runs.
     List,
+    /// Run one slot of a job now, through the same once-per-slot claim as scheduled runs: a
+    /// slot that already ran is not run again. Exits 1 when the run fails or the slot is held.
+    Run {
+        /// The job, as `linli jobs list` names it.
+        name: String,
+        /// The business slot, written as the job's slots are (e.g. 2026-11-28 for a daily
+        /// job); the current slot in LINLI_TIME_ZONE when omitted.
+        #[arg(long)]
+        slot: Option<String>,
+    },
 }
 
 /// Parses arguments, runs the command and turns every failure into one line and an exit code.
@@ -86,6 +96,20 @@ pub fn main() -> ExitCode {
         Err(error) => return fail(2, &format!("configuration error: {error}")),
     };
     telemetry::init(&config);
+    if let Command::Jobs {
+        command: JobsCommand::Run { name, slot },
+    } = &command
+        && let Err(error) = config
+            .job_settings()
+            .map_err(|e| e.to_string())
+            .and_then(|settings| {
+                linli_jobs::runner::slot_for_hand_run(&settings, name, slot.as_deref())
+                    .map(|_| ())
+                    .map_err(|e| e.to_string())
+            })
+    {
+        return fail(2, &format!("jobs run: {error}"));
+    }
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,
         Err(error) => return fail(1, &format!("cannot start the async runtime: {error}")),
@@ -98,6 +122,9 @@ pub fn main() -> ExitCode {
             Command::Jobs {
                 command: JobsCommand::List,
             } => list_jobs(&config),
+            Command::Jobs {
+                command: JobsCommand::Run { name, slot },
+            } => run_job(config, name, slot).await,
             Command::Admin {
                 command:
                     AdminCommand::CreateUser {
@@ -266,6 +293,61 @@ fn list_jobs(config: &Config) -> Result<(), String> {
         say(&line);
     }
     Ok(())
+}
+
+async fn run_job(config: Config, name: String, slot: Option<String>) -> Result<(), String> {
+    use linli_domain::job_runs::RunOutcome;
+    use linli_jobs::RunReport;
+    let settings = config.job_settings().map_err(|e| e.to_string())?;
+    let db = open_store(&config).await.map_err(|e| e.to_string())?;
+    let report = linli_jobs::run_once(&db, &settings, &name, slot.as_deref())
+        .await
+        .map_err(|e| format!("jobs run: {e}"))?;
+    match report {
+        RunReport::Ran(run) => {
+            let line = format!(
+                "{name} {}: {} in {:.3}s, attempt {}{}: {}",
+                run.slot,
+                run.outcome.as_str(),
+                run.elapsed.as_secs_f64(),
+                run.attempt,
+                if run.recorded {
+                    ""
+                } else {
+                    " (not recorded: the slot was taken over)"
+                },
+                run.detail
+            );
+            match run.outcome {
+                RunOutcome::Succeeded => {
+                    say(&line);
+                    Ok(())
+                }
+                RunOutcome::Failed => Err(line),
+            }
+        }
+        RunReport::AlreadyDone {
+            slot,
+            instance,
+            outcome,
+            finished_at,
+        } => {
+            say(&format!(
+                "{name} {slot}: already {} at {} UTC by {instance}; nothing to do",
+                outcome.as_str(),
+                finished_at.format("%Y-%m-%d %H:%M:%S")
+            ));
+            Ok(())
+        }
+        RunReport::HeldByOther {
+            slot,
+            instance,
+            lease_until,
+        } => Err(format!(
+            "{name} {slot}: being run by {instance} (lease until {} UTC); nothing done",
+            lease_until.format("%Y-%m-%d %H:%M:%S")
+        )),
+    }
 }
 
 async fn create_user(

@@ -59,6 +59,9 @@ pub struct Config {
     pub login_attempts_per_address: u32,
     /// Run scheduled jobs in this instance.
     pub jobs_enabled: bool,
+    /// Seconds a job run holds its slot before another instance may take it over; renewed
+    /// while the run is alive, so it bounds how long a dead runner's slot waits.
+    pub job_lease_secs: u32,
     /// Per-job schedule overrides (6-field cron, seconds first); an empty string disables a job.
     pub jobs: BTreeMap<String, String>,
 }
@@ -82,6 +85,7 @@ impl Default for Config {
             login_failures_per_account: 5,
             login_attempts_per_address: 30,
             jobs_enabled: true,
+            job_lease_secs: 60,
             jobs: BTreeMap::new(),
         }
     }
@@ -198,6 +202,12 @@ pub const SETTINGS: &[Setting] = &[
         meaning: "run scheduled jobs in this instance",
     },
     Setting {
+        variable: "LINLI_JOB_LEASE_SECS",
+        key: "job_lease_secs",
+        default: "60",
+        meaning: "seconds a job run holds its slot before another instance may take over a dead runner's slot (renewed while alive)",
+    },
+    Setting {
         variable: "LINLI_JOBS__<NAME>",
         key: "jobs.<name>",
         default: "(see `linli jobs list`)",
@@ -286,8 +296,23 @@ impl Config {
                 self.log_level
             ))
         })?;
+        if !(1..=86_400).contains(&self.job_lease_secs) {
+            return Err(ConfigError(
+                "LINLI_JOB_LEASE_SECS: must be between 1 and 86400".into(),
+            ));
+        }
         linli_jobs::resolve_schedules(&self.jobs).map_err(|e| ConfigError(e.to_string()))?;
         Ok(())
+    }
+
+    /// What the job machinery needs: resolved schedules, zone and lease.
+    pub fn job_settings(&self) -> Result<linli_jobs::Settings, ConfigError> {
+        Ok(linli_jobs::Settings {
+            schedules: linli_jobs::resolve_schedules(&self.jobs)
+                .map_err(|e| ConfigError(e.to_string()))?,
+            zone: self.time_zone,
+            lease: Duration::from_secs(u64::from(self.job_lease_secs)),
+        })
     }
 
     /// Pool settings derived from this configuration.
@@ -315,6 +340,7 @@ impl std::fmt::Debug for Config {
             .field("log_format", &self.log_format)
             .field("time_zone", &self.time_zone)
             .field("jobs_enabled", &self.jobs_enabled)
+            .field("job_lease_secs", &self.job_lease_secs)
             .field("jobs", &self.jobs)
             .finish_non_exhaustive()
     }

@@ -10,6 +10,7 @@ pub mod cli;
 pub mod config;
 pub mod edge;
 pub mod health;
+pub mod job_runs;
 pub mod metrics;
 pub mod problem;
 pub mod request_id;

@@ -5,6 +5,7 @@ use poem_openapi::{OpenApiService, Tags};
 use crate::accounts::AccountsApi;
 use crate::areas::AreasApi;
 use crate::audit::AuditApi;
+use crate::job_runs::JobRunsApi;
 use crate::roles::RolesApi;
 use crate::sessions::SessionsApi;
 use crate::state::AppState;
@@ -25,10 +26,19 @@ pub enum ApiTags {
     Roles,
     /// The append-only audit log.
     Audit,
+    /// Scheduled jobs and the record of their runs.
+    Jobs,
 }
 
 /// All API structs, in the order they appear in the spec.
-pub type Api = (AccountsApi, SessionsApi, AreasApi, RolesApi, AuditApi);
+pub type Api = (
+    AccountsApi,
+    SessionsApi,
+    AreasApi,
+    RolesApi,
+    AuditApi,
+    JobRunsApi,
+);
 
 /// The OpenAPI service over every resource.
 pub fn service(state: AppState) -> OpenApiService<Api, ()> {
@@ -45,7 +55,10 @@ pub fn service(state: AppState) -> OpenApiService<Api, ()> {
         RolesApi {
             state: state.clone(),
         },
-        AuditApi { state },
+        AuditApi {
+            state: state.clone(),
+        },
+        JobRunsApi { state },
     );
     OpenApiService::new(api, "Linli", env!("CARGO_PKG_VERSION"))
         .summary("Smart-community coordination: needs, volunteers, points and paid services")

@@ -4,12 +4,16 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::str::FromStr;
 
-use chrono::{DateTime, TimeZone};
+use chrono::{DateTime, SubsecRound, TimeZone};
 use croner::Cron;
 use croner::parser::{CronParser, Seconds};
+use linli_domain::job_runs::Granularity;
+
+use crate::housekeeping;
+use crate::runner::JobFn;
 
 /// A job Linli can run, with the schedule it gets unless configuration says otherwise.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy)]
 pub struct JobSpec {
     /// Stable name used in configuration, `job_runs` and metrics.
     pub name: &'static str,
@@ -17,14 +21,22 @@ pub struct JobSpec {
     pub default_schedule: &'static str,
     /// Why the job exists, in one line.
     pub reason: &'static str,
+    /// The work of one slot; idempotent, so a slot taken over after a crash may run it again.
+    pub run: JobFn,
 }
 
-/// Every job Linli knows; configuration may only name these.
+/// Every job Linli knows, registered here and nowhere else; configuration may only name these.
 pub const CATALOGUE: &[JobSpec] = &[JobSpec {
     name: "purge_expired_sessions",
     default_schedule: "0 17 3 * * *",
     reason: "removes sign-in sessions past their expiry so stolen old tokens are gone from the store",
+    run: |context| Box::pin(housekeeping::purge_expired_sessions(context)),
 }];
+
+/// The catalogue entry called `name`.
+pub fn find(name: &str) -> Option<&'static JobSpec> {
+    CATALOGUE.iter().find(|job| job.name == name)
+}
 
 /// A checked cron schedule.
 #[derive(Clone)]
@@ -85,6 +97,36 @@ impl Schedule {
     /// The next time the schedule fires after `after`.
     pub fn next_after<Tz: TimeZone>(&self, after: &DateTime<Tz>) -> Option<DateTime<Tz>> {
         self.cron.find_next_occurrence(after, false).ok()
+    }
+
+    /// The scheduled instant a firing observed at `at` belongs to: the latest one at or before
+    /// it. The scheduler fires a little late; every instance maps its firing to the same instant.
+    pub fn latest_at_or_before<Tz: TimeZone>(&self, at: &DateTime<Tz>) -> Option<DateTime<Tz>> {
+        // Whole seconds: the cron matches a time by its fields and would keep the fraction.
+        self.cron
+            .find_previous_occurrence(&at.clone().trunc_subsecs(0), true)
+            .ok()
+    }
+
+    /// The period of one slot: the finest field that fires more than once. `* * * * * *` gets
+    /// a slot per second, `0 */5 * * * *` per minute, `0 0 */6 * * *` per hour and anything
+    /// with a single second, minute and hour (fires at most once a day) a slot per day.
+    pub fn granularity(&self) -> Granularity {
+        let fields: Vec<&str> = self.expression.split_whitespace().collect();
+        let single = |index: usize| {
+            fields
+                .get(index)
+                .is_some_and(|f| !f.is_empty() && f.bytes().all(|b| b.is_ascii_digit()))
+        };
+        if !single(0) {
+            Granularity::Second
+        } else if !single(1) {
+            Granularity::Minute
+        } else if !single(2) {
+            Granularity::Hour
+        } else {
+            Granularity::Day
+        }
     }
 }
 
@@ -170,6 +212,39 @@ mod tests {
             resolve_schedules(&overrides),
             Err(ScheduleError::UnknownJob { .. })
         ));
+    }
+
+    #[test]
+    fn the_slot_period_is_the_finest_repeating_field() {
+        let granularity = |e: &str| Schedule::parse(e).expect("valid").granularity();
+        assert_eq!(granularity("* * * * * *"), Granularity::Second);
+        assert_eq!(granularity("*/10 * * * * *"), Granularity::Second);
+        assert_eq!(granularity("0,30 * * * * *"), Granularity::Second);
+        assert_eq!(granularity("0 */5 * * * *"), Granularity::Minute);
+        assert_eq!(granularity("0 0 */6 * * *"), Granularity::Hour);
+        assert_eq!(granularity("0 17 3 * * *"), Granularity::Day);
+        assert_eq!(granularity("0 0 2 1 * *"), Granularity::Day);
+        assert_eq!(granularity("0 0 9 * * MON"), Granularity::Day);
+    }
+
+    #[test]
+    fn a_late_firing_maps_to_its_scheduled_instant() {
+        let schedule = Schedule::parse("0 */5 * * * *").expect("valid");
+        let late =
+            chrono::DateTime::parse_from_rfc3339("2026-11-28T03:15:00.700+08:00").expect("a time");
+        let fired = schedule.latest_at_or_before(&late).expect("an instant");
+        assert_eq!(fired.to_rfc3339(), "2026-11-28T03:15:00+08:00");
+        let exact =
+            chrono::DateTime::parse_from_rfc3339("2026-11-28T03:20:00+08:00").expect("a time");
+        assert_eq!(schedule.latest_at_or_before(&exact), Some(exact));
+    }
+
+    #[test]
+    fn every_job_is_found_by_name() {
+        for job in CATALOGUE {
+            assert_eq!(find(job.name).map(|j| j.name), Some(job.name));
+        }
+        assert!(find("no_such_job").is_none());
     }
 
     #[test]

@@ -3,7 +3,7 @@
 use std::process::Command;
 
 /// The `linli` binary `cargo test --workspace` built beside this test executable.
-fn binary() -> std::path::PathBuf {
+pub(crate) fn binary() -> std::path::PathBuf {
     let exe = std::env::current_exe().expect("the test executable path");
     let dir = exe
         .parent()
@@ -151,4 +151,142 @@ fn a_database_from_a_newer_linli_is_refused() {
     let (code, _, stderr) = linli(&[("DATABASE_URL", &url)], &["migrate"]);
     assert_eq!(code, 1);
     assert!(stderr.contains("newer than this linli"), "{stderr}");
+}
+
+/// A `linli serve` this test started, stopped with SIGTERM (or killed if the test panics).
+pub(crate) struct Served {
+    child: Option<std::process::Child>,
+    /// The port it bound (LINLI_BIND=127.0.0.1:0).
+    pub(crate) port: u16,
+    stderr: std::path::PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl Served {
+    /// Starts `linli serve` with `envs` on an ephemeral port and waits until it serves.
+    pub(crate) fn start(envs: &[(&str, &str)]) -> Self {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let stdout = dir.path().join("stdout.log");
+        let stderr = dir.path().join("stderr.log");
+        let child = Command::new(binary())
+            .current_dir(dir.path())
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("LINLI_BIND", "127.0.0.1:0")
+            .envs(envs.iter().copied())
+            .arg("serve")
+            .stdout(std::fs::File::create(&stdout).expect("a log file"))
+            .stderr(std::fs::File::create(&stderr).expect("a log file"))
+            .spawn()
+            .expect("linli starts");
+        let mut served = Self {
+            child: Some(child),
+            port: 0,
+            stderr,
+            _dir: dir,
+        };
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        while std::time::Instant::now() < deadline {
+            let banner = std::fs::read_to_string(&stdout).unwrap_or_default();
+            let port = banner
+                .lines()
+                .find(|line| line.starts_with("Linli is serving"))
+                .and_then(|line| line.rsplit(':').next())
+                .and_then(|port| port.trim().parse().ok());
+            // Ready once it answers: by then it also listens for SIGTERM.
+            if let Some(port) = port
+                && http_get(port, "/readyz").starts_with("HTTP/1.1 200")
+            {
+                served.port = port;
+                return served;
+            }
+            let exited = served
+                .child
+                .as_mut()
+                .is_none_or(|c| c.try_wait().ok().flatten().is_some());
+            if exited {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        let (code, log) = served.stop();
+        panic!("linli serve did not start (exit {code}): {log}");
+    }
+
+    /// Sends SIGTERM, waits, and returns the exit code and everything it logged.
+    pub(crate) fn stop(&mut self) -> (i32, String) {
+        let Some(mut child) = self.child.take() else {
+            return (-1, String::new());
+        };
+        let signalled = Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status()
+            .is_ok_and(|s| s.success());
+        if !signalled {
+            let _ = child.kill();
+        }
+        let code = child.wait().expect("linli exits").code().unwrap_or(-1);
+        (
+            code,
+            std::fs::read_to_string(&self.stderr).unwrap_or_default(),
+        )
+    }
+}
+
+/// A plain HTTP/1.1 GET on loopback, for tests without an async runtime; empty when refused.
+pub(crate) fn http_get(port: u16, path: &str) -> String {
+    use std::io::{Read, Write};
+    let Ok(mut stream) = std::net::TcpStream::connect(("127.0.0.1", port)) else {
+        return String::new();
+    };
+    let mut response = String::new();
+    let sent = write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+    );
+    if sent.is_ok() {
+        let _ = stream.read_to_string(&mut response);
+    }
+    response
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+#[test]
+fn a_second_serve_on_the_same_sqlite_file_is_refused_until_the_first_stops() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let url = format!("sqlite://{}/linli.db", dir.path().display());
+    let envs = [
+        ("DATABASE_URL", url.as_str()),
+        ("LINLI_JOBS_ENABLED", "false"),
+    ];
+    let mut first = Served::start(&envs);
+    let (code, stdout, stderr) = linli(
+        &[
+            ("DATABASE_URL", url.as_str()),
+            ("LINLI_BIND", "127.0.0.1:0"),
+        ],
+        &["serve"],
+    );
+    let (first_code, _) = first.stop();
+    assert_eq!(code, 1, "{stdout}{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains("another linli serve") && stderr.contains("linli.db"),
+        "{stderr}"
+    );
+    assert!(!stdout.contains("Linli is serving"), "{stdout}");
+    assert_eq!(
+        first_code, 0,
+        "the first serve shuts down cleanly on SIGTERM"
+    );
+    let mut again = Served::start(&envs);
+    assert_eq!(again.stop().0, 0, "the lock died with the first process");
 }

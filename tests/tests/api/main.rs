@@ -6,5 +6,6 @@ mod areas;
 mod cli;
 mod edge;
 mod health;
+mod jobs;
 mod openapi;
 mod smtp;
