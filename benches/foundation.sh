@@ -19,6 +19,8 @@
 #   BENCH_LOAD_CPU=1         CPU wrk is pinned to
 #   BENCH_PORT_BASE=18480    first port tried (linli, hyper take the next free ones)
 #   BENCH_TIMEOUT_SECS=300   hard limit for the measuring part (builds not included)
+#   BENCH_QUIET_WAIT_SECS=0  first wait up to this long for other load to drop to
+#   BENCH_QUIET_PERCENT=15   ... this share of all cores (also the threshold of the warning)
 #   BENCH_BUILD_TIMEOUT_SECS=1800  limit for each cargo build
 #   BENCH_SKIP_BUILD=1       use the binaries already in target/release
 #   BENCH_STRICT=1           exit 1 when a figure misses its target
@@ -38,6 +40,8 @@ SERVER_CPU="${BENCH_SERVER_CPU:-0}"
 LOAD_CPU="${BENCH_LOAD_CPU:-1}"
 PORT_BASE="${BENCH_PORT_BASE:-18480}"
 TIMEOUT_SECS="${BENCH_TIMEOUT_SECS:-300}"
+QUIET_WAIT_SECS="${BENCH_QUIET_WAIT_SECS:-0}"
+QUIET_PERCENT="${BENCH_QUIET_PERCENT:-15}"
 BUILD_TIMEOUT_SECS="${BENCH_BUILD_TIMEOUT_SECS:-1800}"
 
 COLD_TARGET_MS=1000
@@ -110,6 +114,7 @@ cleanup() {
     rm -rf "$WORK"
 }
 trap cleanup EXIT
+trap 'log "failed at line $LINENO: $BASH_COMMAND"' ERR
 trap 'log "interrupted"; exit 130' INT
 trap 'log "terminated"; exit 143' TERM
 
@@ -168,7 +173,6 @@ next_free_port() {
     printf '%s' "$port"
 }
 
-
 # Waits (bounded by LIMIT_US) until GET PATH answers 200 and sets READY_US to the
 # microseconds since START_US; fails when PID has exited or the limit passed.
 READY_US=0
@@ -188,10 +192,11 @@ wait_ready() {
     done
 }
 
-# Samples /proc/stat over 1 s and appends the busy share of all cores (in %) to
-# $WORK/background. Taken only while our servers are idle, it shows what else the machine is
-# doing (a build, a test run) that would make the figures noisy.
+# Samples /proc/stat over 1 s and appends the busy share of all cores (in %) to FILE
+# ($WORK/background by default). Taken only while our servers are idle, it shows what else the
+# machine is doing (a build, a test run) that would make the figures noisy.
 background_sample() {
+    local file="${1:-$WORK/background}"
     local _cpu user nice system idle iowait irq softirq steal _rest t1 i1 t2 i2
     read -r _cpu user nice system idle iowait irq softirq steal _rest </proc/stat
     t1=$((user + nice + system + idle + iowait + irq + softirq + steal))
@@ -200,8 +205,8 @@ background_sample() {
     read -r _cpu user nice system idle iowait irq softirq steal _rest </proc/stat
     t2=$((user + nice + system + idle + iowait + irq + softirq + steal))
     i2=$((idle + iowait))
-    awk -v t=$((t2 - t1)) -v i=$((i2 - i1)) 'BEGIN { printf "%.0f\n", t > 0 ? 100 * (t - i) / t : 0 }' \
-        >>"$WORK/background"
+    awk -v t=$((t2 - t1)) -v i=$((i2 - i1)) 'BEGIN { printf "%.0f\n", (t > 0 ? 100 * (t - i) / t : 0) }' \
+        >>"$file"
 }
 
 rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
@@ -247,6 +252,19 @@ cd "$WORK"
 log "linli migrate -> $DB"
 env "${LINLI_ENV[@]}" LINLI_BIND=127.0.0.1:0 timeout 60 "$LINLI" migrate >"$WORK/migrate.log" 2>&1 ||
     die "linli migrate failed: $(tail -n 5 "$WORK/migrate.log")"
+
+# Optionally wait (bounded) for the machine to calm down before measuring.
+if ((QUIET_WAIT_SECS > 0)); then
+    waited=0
+    while :; do
+        background_sample "$WORK/quiet"
+        busy="$(tail -n 1 "$WORK/quiet")"
+        ((busy <= QUIET_PERCENT || waited >= QUIET_WAIT_SECS)) && break
+        ((waited == 0)) && log "machine busy (${busy}% CPU); waiting up to ${QUIET_WAIT_SECS}s for <= ${QUIET_PERCENT}%"
+        waited=$((waited + 1))
+    done
+    ((waited == 0)) || log "waited ${waited}s; background now ${busy}%"
+fi
 
 # ------------------------------------------------------------------ 1. cold start
 : >"$WORK/background"
@@ -299,11 +317,18 @@ fetch_healthz hyper "$HYPER_PORT"
 cmp -s "$WORK/linli.body" "$WORK/hyper.body" || die "/healthz bodies differ"
 log "/healthz body: $(cat "$WORK/linli.body") ($(wc -c <"$WORK/linli.body") bytes) from both"
 
-# One wrk run; appends "requests_per_second p50_ms p99_ms" to RESULTS (when given) and sets
-# RPS, P50 and P99. Called directly, never in a subshell, so that the traps know its process.
+# CPU time (user + system, all threads) PID has used so far, in clock ticks.
+CLK_TCK="$(getconf CLK_TCK)"
+cpu_ticks() { awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$1/stat"; }
+
+# One wrk run against the server PID listening on PORT; appends
+# "requests_per_second p50_ms p99_ms server_cpu_us_per_request" to RESULTS (when given) and
+# sets RPS, P50, P99 and CPU_US. Called directly, never in a subshell, so that the traps know
+# its process.
 WRK_PID=""
 wrk_run() {
-    local port="$1" duration="$2" out="$3" results="${4:-/dev/null}"
+    local port="$1" pid="$2" duration="$3" out="$4" results="${5:-/dev/null}" ticks_before ticks_after
+    ticks_before="$(cpu_ticks "$pid")"
     "${PIN_LOAD[@]}" wrk --latency -t"$WRK_THREADS" -c"$WRK_CONNECTIONS" -d"$duration" --timeout 5s \
         "http://127.0.0.1:$port/healthz" >"$out" 2>&1 &
     WRK_PID=$!
@@ -311,6 +336,7 @@ wrk_run() {
     # `wait` (unlike a foreground command) lets the TERM trap run at once.
     wait "$WRK_PID" || die "wrk failed: $(cat "$out")"
     forget_pid "$WRK_PID"
+    ticks_after="$(cpu_ticks "$pid")"
     if grep -q 'Non-2xx' "$out"; then die "non-2xx responses: $(cat "$out")"; fi
     awk '
         function to_ms(s) {
@@ -320,18 +346,20 @@ wrk_run() {
             return s
         }
         /^Requests\/sec:/ { rps = $2 }
+        / requests in / { n = $1 }
         $1 == "50%" { p50 = to_ms($2) }
         $1 == "99%" { p99 = to_ms($2) }
-        END { printf "%s %s %s\n", rps, p50, p99 }' "$out" >"$out.parsed"
-    read -r RPS P50 P99 <"$out.parsed"
+        END { printf "%s %s %s %.2f\n", rps, p50, p99, (n > 0 ? ticks * 1e6 / hz / n : 0) }' \
+        ticks=$((ticks_after - ticks_before)) hz="$CLK_TCK" "$out" >"$out.parsed"
+    read -r RPS P50 P99 CPU_US <"$out.parsed"
     [[ -n "$RPS" && -n "$P99" ]] || die "cannot read wrk's output: $(cat "$out")"
-    echo "$RPS $P50 $P99" >>"$results"
+    echo "$RPS $P50 $P99 $CPU_US" >>"$results"
 }
 
 background_sample
 log "warm-up: 2 s each"
-wrk_run "$LINLI_PORT" 2s "$WORK/warm-linli.txt"
-wrk_run "$HYPER_PORT" 2s "$WORK/warm-hyper.txt"
+wrk_run "$LINLI_PORT" "$LINLI_PID" 2s "$WORK/warm-linli.txt"
+wrk_run "$HYPER_PORT" "$HYPER_PID" 2s "$WORK/warm-hyper.txt"
 
 : >"$WORK/linli.rps"
 : >"$WORK/hyper.rps"
@@ -340,13 +368,13 @@ for round in $(seq 1 "$ROUNDS"); do
     # Alternate which server goes first, so a drift in the machine favours neither.
     if ((round % 2)); then order=(linli hyper); else order=(hyper linli); fi
     for server in "${order[@]}"; do
-        if [[ $server == linli ]]; then port=$LINLI_PORT; else port=$HYPER_PORT; fi
+        if [[ $server == linli ]]; then port=$LINLI_PORT pid=$LINLI_PID; else port=$HYPER_PORT pid=$HYPER_PID; fi
         background_sample
-        wrk_run "$port" "$WRK_DURATION" "$WORK/wrk-$server-$round.txt" "$WORK/$server.rps"
-        declare "RPS_$server=$RPS"
-        log "round $round $server: $RPS req/s, p50 $P50 ms, p99 $P99 ms"
+        wrk_run "$port" "$pid" "$WRK_DURATION" "$WORK/wrk-$server-$round.txt" "$WORK/$server.rps"
+        if [[ $server == linli ]]; then RPS_LINLI=$RPS; else RPS_HYPER=$RPS; fi
+        log "round $round $server: $RPS req/s, p50 $P50 ms, p99 $P99 ms, server CPU $CPU_US us/request"
     done
-    awk -v a="$RPS_linli" -v b="$RPS_hyper" 'BEGIN { printf "%.4f\n", a / b }' >>"$WORK/ratio"
+    awk -v a="$RPS_LINLI" -v b="$RPS_HYPER" 'BEGIN { printf "%.4f\n", a / b }' >>"$WORK/ratio"
 done
 RSS_LOADED="$(rss_kib "$LINLI_PID")"
 HWM="$(hwm_kib "$LINLI_PID")"
@@ -358,11 +386,14 @@ read -r L_P50 _ _ _ _ < <(cut -d' ' -f2 "$WORK/linli.rps" | stats)
 read -r L_P99 _ _ _ _ < <(cut -d' ' -f3 "$WORK/linli.rps" | stats)
 read -r H_P50 _ _ _ _ < <(cut -d' ' -f2 "$WORK/hyper.rps" | stats)
 read -r H_P99 _ _ _ _ < <(cut -d' ' -f3 "$WORK/hyper.rps" | stats)
-read -r R_MED R_MIN _ _ R_MAX < <(stats <"$WORK/ratio")
+read -r _ R_MIN _ _ R_MAX < <(stats <"$WORK/ratio")
+read -r LC_MED LC_MIN _ _ LC_MAX < <(cut -d' ' -f4 "$WORK/linli.rps" | stats)
+read -r HC_MED HC_MIN _ _ HC_MAX < <(cut -d' ' -f4 "$WORK/hyper.rps" | stats)
+CPU_RATIO="$(awk -v l="$LC_MED" -v h="$HC_MED" 'BEGIN { printf "%.2f", (l > 0 ? h / l : 0) }')"
 COUNT_BG="$(wc -l <"$WORK/background")"
 read -r BG_MED BG_MIN _ _ BG_MAX < <(stats <"$WORK/background")
 BG_NOTE=""
-if ((BG_MAX > 15)); then
+if ((BG_MAX > QUIET_PERCENT)); then
     BG_NOTE="
 WARNING: something else used up to ${BG_MAX}% of the CPUs while the servers were idle;
          the figures are noisy, run again on a quiet machine."
@@ -377,24 +408,28 @@ k() { awk -v r="$1" 'BEGIN { printf "%.1fk", r / 1000 }'; }
 cat <<EOF
 
 Linli foundation benchmarks, $(date -u +%Y-%m-%dT%H:%MZ), $CORES cores ($(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)),
-git $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')$(git -C "$ROOT" diff --quiet HEAD 2>/dev/null || echo '+dirty'), load: wrk -t$WRK_THREADS -c$WRK_CONNECTIONS -d$WRK_DURATION, $PINNING
+git $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')$(git -C "$ROOT" diff --quiet HEAD 2>/dev/null || echo '+dirty'), load: wrk -t$WRK_THREADS -c$WRK_CONNECTIONS -d$WRK_DURATION, $PINNING,
+linli built $(date -u -r "$LINLI" +%Y-%m-%dT%H:%MZ)
 
-| figure                                   | median        | spread                                    | target    |        |
-|------------------------------------------|---------------|-------------------------------------------|-----------|--------|
-$(printf '| %-40s | %-13s | %-41s | %-9s | %-6s |' "cold start to /readyz 200 ($COLD_RUNS runs)" "$(ms "$COLD_MED") ms" "min $(ms "$COLD_MIN"), IQR $(ms "$COLD_P25")-$(ms "$COLD_P75"), max $(ms "$COLD_MAX") ms" "<= $COLD_TARGET_MS ms" "$COLD_OK")
-$(printf '| %-40s | %-13s | %-41s | %-9s | %-6s |' "GET /healthz linli ($ROUNDS x $WRK_DURATION)" "$(k "$L_MED") req/s" "$(k "$L_MIN")-$(k "$L_MAX"); p50 $L_P50 ms, p99 $L_P99 ms" "" "")
-$(printf '| %-40s | %-13s | %-41s | %-9s | %-6s |' "GET /healthz hyper ($ROUNDS x $WRK_DURATION)" "$(k "$H_MED") req/s" "$(k "$H_MIN")-$(k "$H_MAX"); p50 $H_P50 ms, p99 $H_P99 ms" "" "")
-$(printf '| %-40s | %-13s | %-41s | %-9s | %-6s |' "throughput ratio linli/hyper" "$RATIO" "per round $(printf '%.2f' "$R_MIN")-$(printf '%.2f' "$R_MAX")" ">= $RATIO_TARGET" "$RATIO_OK")
-$(printf '| %-40s | %-13s | %-41s | %-9s | %-6s |' "linli VmRSS idle after start" "$(mib "$RSS_IDLE") MiB" "one sample, 1 s after ready" "" "")
-$(printf '| %-40s | %-13s | %-41s | %-9s | %-6s |' "linli VmRSS after the load" "$(mib "$RSS_LOADED") MiB" "peak (VmHWM) $(mib "$HWM") MiB" "" "")
-$(printf '| %-40s | %-13s | %-41s | %-9s | %-6s |' "hyper baseline VmRSS after the load" "$(mib "$HYPER_RSS") MiB" "for scale" "" "")
-$(printf '| %-40s | %-13s | %-41s | %-9s | %-6s |' "background CPU, servers idle (${COUNT_BG} x 1 s)" "${BG_MED}%" "min ${BG_MIN}%, max ${BG_MAX}% of all cores" "quiet" "")
+| figure                                   | median        | spread                                             | target     |        |
+|------------------------------------------|---------------|----------------------------------------------------|------------|--------|
+$(printf '| %-40s | %-13s | %-50s | %-10s | %-6s |' "cold start to /readyz 200 ($COLD_RUNS runs)" "$(ms "$COLD_MED") ms" "min $(ms "$COLD_MIN"), IQR $(ms "$COLD_P25")-$(ms "$COLD_P75"), max $(ms "$COLD_MAX") ms" "<= $COLD_TARGET_MS ms" "$COLD_OK")
+$(printf '| %-40s | %-13s | %-50s | %-10s | %-6s |' "GET /healthz linli ($ROUNDS x $WRK_DURATION)" "$(k "$L_MED") req/s" "$(k "$L_MIN")-$(k "$L_MAX"); p50 $L_P50 ms, p99 $L_P99 ms" "" "")
+$(printf '| %-40s | %-13s | %-50s | %-10s | %-6s |' "GET /healthz hyper ($ROUNDS x $WRK_DURATION)" "$(k "$H_MED") req/s" "$(k "$H_MIN")-$(k "$H_MAX"); p50 $H_P50 ms, p99 $H_P99 ms" "" "")
+$(printf '| %-40s | %-13s | %-50s | %-10s | %-6s |' "throughput ratio linli/hyper" "$RATIO" "per round $(printf '%.2f' "$R_MIN")-$(printf '%.2f' "$R_MAX")" ">= $RATIO_TARGET" "$RATIO_OK")
+$(printf '| %-40s | %-13s | %-50s | %-10s | %-6s |' "server CPU per request, linli" "$LC_MED us" "$LC_MIN-$LC_MAX us" "" "")
+$(printf '| %-40s | %-13s | %-50s | %-10s | %-6s |' "server CPU per request, hyper" "$HC_MED us" "$HC_MIN-$HC_MAX us" "" "")
+$(printf '| %-40s | %-13s | %-50s | %-10s | %-6s |' "CPU cost ratio hyper/linli" "$CPU_RATIO" "throughput ratio if the server core is the limit" "" "")
+$(printf '| %-40s | %-13s | %-50s | %-10s | %-6s |' "linli VmRSS idle after start" "$(mib "$RSS_IDLE") MiB" "one sample, 1 s after ready" "" "")
+$(printf '| %-40s | %-13s | %-50s | %-10s | %-6s |' "linli VmRSS after the load" "$(mib "$RSS_LOADED") MiB" "peak (VmHWM) $(mib "$HWM") MiB" "" "")
+$(printf '| %-40s | %-13s | %-50s | %-10s | %-6s |' "hyper baseline VmRSS after the load" "$(mib "$HYPER_RSS") MiB" "for scale" "" "")
+$(printf '| %-40s | %-13s | %-50s | %-10s | %-6s |' "background CPU, servers idle (${COUNT_BG} x 1 s)" "${BG_MED}%" "min ${BG_MIN}%, max ${BG_MAX}% of all cores" "quiet" "")
 EOF
 printf '%s\n' "$BG_NOTE"
 
-printf '\nper round (req/s, p50 ms, p99 ms):\n'
+printf '\nper round (req/s; p50 ms, p99 ms, server CPU us/request):\n'
 paste -d' ' "$WORK/linli.rps" "$WORK/hyper.rps" "$WORK/ratio" |
-    awk '{ printf "  round %d: linli %s (%s, %s)   hyper %s (%s, %s)   ratio %.2f\n", NR, $1, $2, $3, $4, $5, $6, $7 }'
+    awk '{ printf "  round %d: linli %s (%s, %s, %s)   hyper %s (%s, %s, %s)   ratio %.2f\n", NR, $1, $2, $3, $4, $5, $6, $7, $8, $9 }'
 printf 'cold start samples (ms):'
 while read -r us; do printf ' %s' "$(ms "$us")"; done <"$WORK/cold.txt"
 printf '\n'
