@@ -245,8 +245,13 @@ async fn seed(config: Config, demo: bool) -> Result<(), String> {
         .await
         .map_err(|e| e.to_string())?;
     say(&format!(
-        "demo district seeded into {}: {} areas ({} new), {} new people",
-        config.database_url, report.areas, report.areas_created, report.people_created
+        "demo district seeded into {}: {} areas ({} new), {} new people, {} organizations ({} new)",
+        config.database_url,
+        report.areas,
+        report.areas_created,
+        report.people_created,
+        report.organizations,
+        report.organizations_created
     ));
     say(&format!(
         "demo accounts (password for all: {}):",

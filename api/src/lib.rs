@@ -12,6 +12,7 @@ pub mod edge;
 pub mod health;
 pub mod job_runs;
 pub mod metrics;
+pub mod organizations;
 pub mod problem;
 pub mod request_id;
 pub mod roles;

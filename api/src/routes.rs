@@ -6,6 +6,7 @@ use crate::accounts::AccountsApi;
 use crate::areas::AreasApi;
 use crate::audit::AuditApi;
 use crate::job_runs::JobRunsApi;
+use crate::organizations::OrganizationsApi;
 use crate::roles::RolesApi;
 use crate::sessions::SessionsApi;
 use crate::state::AppState;
@@ -28,6 +29,8 @@ pub enum ApiTags {
     Audit,
     /// Scheduled jobs and the record of their runs.
     Jobs,
+    /// Volunteer teams, social organizations, providers and charities, and their members.
+    Organizations,
 }
 
 /// All API structs, in the order they appear in the spec.
@@ -38,6 +41,7 @@ pub type Api = (
     RolesApi,
     AuditApi,
     JobRunsApi,
+    OrganizationsApi,
 );
 
 /// The OpenAPI service over every resource.
@@ -58,7 +62,10 @@ pub fn service(state: AppState) -> OpenApiService<Api, ()> {
         AuditApi {
             state: state.clone(),
         },
-        JobRunsApi { state },
+        JobRunsApi {
+            state: state.clone(),
+        },
+        OrganizationsApi { state },
     );
     OpenApiService::new(api, "Linli", env!("CARGO_PKG_VERSION"))
         .summary("Smart-community coordination: needs, volunteers, points and paid services")

@@ -6,6 +6,7 @@ pub mod areas;
 pub mod audit;
 pub mod db;
 pub mod job_runs;
+pub mod organizations;
 pub mod schema;
 pub mod seed;
 pub mod sessions;

@@ -156,4 +156,100 @@ diesel::allow_tables_to_appear_in_same_query!(
     role_grants,
     audit_events,
     job_runs,
+    organizations,
+    organization_areas,
+    organization_members,
+    api_keys,
 );
+
+diesel::table! {
+    /// Volunteer teams, social organizations, providers and charities.
+    organizations (id) {
+        /// Surrogate key.
+        id -> BigInt,
+        /// volunteer_team, social_org, provider or charity.
+        kind -> Text,
+        /// Chinese name.
+        name_zh -> Text,
+        /// English name, if it has one.
+        name_en -> Nullable<Text>,
+        /// What it does, shown publicly.
+        description -> Text,
+        /// The organization's own number (digits only); masked for the public.
+        contact_phone -> Nullable<Text>,
+        /// Who founded it on Linli (its first admin).
+        created_by -> BigInt,
+        /// When staff verified it.
+        verified_at -> Nullable<Timestamp>,
+        /// Which staff member verified it.
+        verified_by -> Nullable<BigInt>,
+        /// When it was created.
+        created_at -> Timestamp,
+        /// When it last changed.
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// The communities an organization serves.
+    organization_areas (organization_id, area_id) {
+        /// The organization.
+        organization_id -> BigInt,
+        /// A community it serves.
+        area_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    /// People who belong to an organization, with their role in it.
+    organization_members (id) {
+        /// Surrogate key.
+        id -> BigInt,
+        /// The organization.
+        organization_id -> BigInt,
+        /// The member.
+        user_id -> BigInt,
+        /// admin, leader or member.
+        role -> Text,
+        /// Who added them (NULL for the founder).
+        added_by -> Nullable<BigInt>,
+        /// When they joined.
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// Partner API keys; the key is stored only as a hash.
+    api_keys (id) {
+        /// Surrogate key.
+        id -> BigInt,
+        /// The organization the key acts for.
+        organization_id -> BigInt,
+        /// A label chosen by its creator.
+        name -> Text,
+        /// The first characters of the key, safe to show.
+        display_prefix -> Text,
+        /// SHA-256 hex of the key.
+        secret_hash -> Text,
+        /// Space-separated scopes.
+        scopes -> Text,
+        /// The admin who created it.
+        created_by -> BigInt,
+        /// When it was created.
+        created_at -> Timestamp,
+        /// When it stops working, if ever.
+        expires_at -> Nullable<Timestamp>,
+        /// When it was last used (to the minute).
+        last_used_at -> Nullable<Timestamp>,
+        /// When it was revoked.
+        revoked_at -> Nullable<Timestamp>,
+        /// Who revoked it.
+        revoked_by -> Nullable<BigInt>,
+    }
+}
+
+diesel::joinable!(organization_areas -> organizations (organization_id));
+diesel::joinable!(organization_areas -> areas (area_id));
+diesel::joinable!(organization_members -> organizations (organization_id));
+diesel::joinable!(organization_members -> users (user_id));
+diesel::joinable!(api_keys -> organizations (organization_id));

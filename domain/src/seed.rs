@@ -12,6 +12,8 @@ use crate::areas::store::{self as area_store, CreateAreaError};
 use crate::areas::{AreaLevel, NewArea};
 use crate::db::{self, AnyConnection, Db, StoreError};
 
+mod organizations;
+
 /// The demo district's code; its presence marks a seeded database.
 pub const DEMO_DISTRICT_CODE: &str = "610702";
 
@@ -36,6 +38,10 @@ pub struct SeedReport {
     pub areas_created: usize,
     /// Demo people created by this run.
     pub people_created: usize,
+    /// Demo organizations after the run.
+    pub organizations: usize,
+    /// Of those, how many this run created.
+    pub organizations_created: usize,
 }
 
 /// The password of every demo account (printed by `linli seed --demo`).
@@ -167,6 +173,12 @@ pub async fn demo(db: &Db, now: NaiveDateTime) -> Result<SeedReport, SeedError> 
         accounts::usecases::bootstrap(db, account, roles, now).await?;
         report.people_created += 1;
     }
+    let (total, created) = organizations::seed(db, now).await.map_err(|e| match e {
+        organizations::DemoOrganizationError::Invalid(what) => SeedError::Invalid(what),
+        organizations::DemoOrganizationError::Store(e) => SeedError::Store(e),
+    })?;
+    report.organizations = total;
+    report.organizations_created = created;
     Ok(report)
 }
 

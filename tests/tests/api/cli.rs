@@ -122,13 +122,13 @@ fn migrate_then_seed_twice_reports_nothing_new_the_second_time() {
     let (code, stdout, _) = linli(&[("DATABASE_URL", &url)], &["seed", "--demo"]);
     assert_eq!(code, 0);
     assert!(
-        stdout.contains("17 areas (17 new), 9 new people"),
+        stdout.contains("17 areas (17 new), 9 new people, 7 organizations (7 new)"),
         "{stdout}"
     );
     assert!(stdout.contains("13900000001"), "{stdout}");
     let (_, stdout, _) = linli(&[("DATABASE_URL", &url)], &["seed", "--demo"]);
     assert!(
-        stdout.contains("17 areas (0 new), 0 new people"),
+        stdout.contains("17 areas (0 new), 0 new people, 7 organizations (0 new)"),
         "{stdout}"
     );
 }

@@ -8,4 +8,5 @@ mod edge;
 mod health;
 mod jobs;
 mod openapi;
+mod organizations;
 mod smtp;
