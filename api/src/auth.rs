@@ -57,3 +57,38 @@ async fn authenticate(req: &Request, bearer: Bearer) -> poem::Result<Caller> {
         .into()),
     }
 }
+
+/// `Authorization: Bearer lk_…`, a partner API key from `create_api_key`. Yields the key's
+/// organization and scopes; every partner operation acts for that organization only.
+#[derive(SecurityScheme)]
+#[oai(
+    ty = "bearer",
+    rename = "partner_key",
+    bearer_format = "lk_<43 base64url characters>_<6 hex checksum>",
+    checker = "authenticate_partner"
+)]
+pub struct PartnerAuth(pub linli_domain::api_keys::PartnerKey);
+
+/// Checks the key's checksum first (garbage is refused without touching the store), then its
+/// hash, expiry and revocation.
+async fn authenticate_partner(
+    req: &Request,
+    bearer: Bearer,
+) -> poem::Result<linli_domain::api_keys::PartnerKey> {
+    let Some(db) = req.data::<Db>() else {
+        return Err(
+            ProblemError(Problem::internal(&"the store is not attached to requests")).into(),
+        );
+    };
+    let found = linli_domain::api_keys::usecases::authenticate(db, &bearer.token, now_utc())
+        .await
+        .map_err(|e| ProblemError(from_store_error(&e)))?;
+    found.ok_or_else(|| {
+        ProblemError(Problem::new(
+            StatusCode::UNAUTHORIZED,
+            "invalid_api_key",
+            "the API key is malformed, unknown, expired or revoked",
+        ))
+        .into()
+    })
+}

@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 
 pub mod accounts;
+pub mod api_keys;
 pub mod app;
 pub mod areas;
 pub mod audit;
@@ -13,6 +14,7 @@ pub mod health;
 pub mod job_runs;
 pub mod metrics;
 pub mod organizations;
+pub mod partner;
 pub mod problem;
 pub mod request_id;
 pub mod roles;

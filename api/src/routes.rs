@@ -3,10 +3,12 @@
 use poem_openapi::{OpenApiService, Tags};
 
 use crate::accounts::AccountsApi;
+use crate::api_keys::ApiKeysApi;
 use crate::areas::AreasApi;
 use crate::audit::AuditApi;
 use crate::job_runs::JobRunsApi;
 use crate::organizations::OrganizationsApi;
+use crate::partner::PartnerApi;
 use crate::roles::RolesApi;
 use crate::sessions::SessionsApi;
 use crate::state::AppState;
@@ -31,6 +33,10 @@ pub enum ApiTags {
     Jobs,
     /// Volunteer teams, social organizations, providers and charities, and their members.
     Organizations,
+    /// Partner API keys of organizations.
+    ApiKeys,
+    /// What partner systems call with an API key, for their own organization.
+    Partner,
 }
 
 /// All API structs, in the order they appear in the spec.
@@ -42,6 +48,8 @@ pub type Api = (
     AuditApi,
     JobRunsApi,
     OrganizationsApi,
+    ApiKeysApi,
+    PartnerApi,
 );
 
 /// The OpenAPI service over every resource.
@@ -65,7 +73,13 @@ pub fn service(state: AppState) -> OpenApiService<Api, ()> {
         JobRunsApi {
             state: state.clone(),
         },
-        OrganizationsApi { state },
+        OrganizationsApi {
+            state: state.clone(),
+        },
+        ApiKeysApi {
+            state: state.clone(),
+        },
+        PartnerApi { state },
     );
     OpenApiService::new(api, "Linli", env!("CARGO_PKG_VERSION"))
         .summary("Smart-community coordination: needs, volunteers, points and paid services")

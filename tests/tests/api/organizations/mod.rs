@@ -1,6 +1,7 @@
 //! Organizations, their members and verification, and partner API keys: who may do what to
 //! which organization, on both engines.
 
+mod api_keys;
 mod members;
 mod profiles;
 mod seed;
@@ -42,4 +43,25 @@ pub async fn verify_as_dongguan_staff(app: &TestApp, id: &Value, staff_phone: &s
         .await;
     assert_eq!(reply.status, 200, "{}", reply.text);
     assert_eq!(reply.json["verified"], true);
+}
+
+/// A verified team serving 东关社区 founded by a new resident: (organization id, admin token).
+pub async fn verified_team(app: &TestApp, admin_phone: &str, staff_phone: &str) -> (Value, String) {
+    let (_, admin) = app.resident(admin_phone, "dongguan-g1").await;
+    let team = found(app, &admin, "东关社区志愿服务队", &["dongguan"]).await;
+    verify_as_dongguan_staff(app, &team["id"], staff_phone).await;
+    (team["id"].clone(), admin)
+}
+
+/// Creates a key with `scopes` as the holder of `token` and returns the reply's JSON.
+pub async fn create_key(app: &TestApp, token: &str, id: &Value, scopes: &[&str]) -> Value {
+    let reply = app
+        .post_as(
+            token,
+            &path(id, "/api-keys"),
+            &json!({"name": "派单系统", "scopes": scopes}),
+        )
+        .await;
+    assert_eq!(reply.status, 201, "{}", reply.text);
+    reply.json
 }
