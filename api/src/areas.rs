@@ -1,11 +1,11 @@
 //! The area tree over HTTP.
 
 use chrono::{DateTime, Utc};
-use linli_domain::areas::{Area, AreaId, AreaLevel, NewArea, store, usecases};
+use linli_domain::areas::{Area, AreaId, AreaLevel, NewArea, changes, store, usecases};
 use linli_domain::db::StoreError;
 use linli_domain::time::now_utc;
 use poem::http::StatusCode;
-use poem_openapi::param::Query;
+use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::{Json, Response};
 use poem_openapi::{ApiResponse, Enum, Object, OpenApi};
 
@@ -198,6 +198,77 @@ fn map_create_error(error: store::CreateAreaError) -> CreateAreaError {
     }
 }
 
+/// Changes to an area; absent fields stay as they are.
+#[derive(Debug, Clone, Object)]
+pub struct UpdateAreaRequest {
+    /// New Chinese name.
+    #[oai(validator(min_length = 1, max_length = 64))]
+    pub name_zh: Option<String>,
+    /// New English name.
+    #[oai(validator(min_length = 1, max_length = 128))]
+    pub name_en: Option<String>,
+    /// New parent, of the same level as the current one; the whole subtree moves with it.
+    pub parent_id: Option<i64>,
+}
+
+/// Responses of `update_area` and `delete_area`.
+#[derive(Debug, ApiResponse)]
+#[oai(bad_request_handler = "reject")]
+pub enum ChangeAreaError {
+    /// The caller administers neither the area's parent nor the new parent (`area_not_held`).
+    #[oai(status = 403)]
+    Forbidden(ProblemJson),
+    /// No such area (`area_not_found`).
+    #[oai(status = 404)]
+    NotFound(ProblemJson),
+    /// The area still holds areas, residents, roles or records (`area_in_use`).
+    #[oai(status = 409)]
+    InUse(ProblemJson),
+    /// The new parent is unknown or of the wrong level (`unknown_parent`, `wrong_parent_level`).
+    #[oai(status = 422)]
+    Invalid(ProblemJson),
+    /// Refused before the operation ran (400, 401, 413, 415) or failed (500, 503).
+    Rejected(StatusCode, ProblemJson),
+}
+
+impl Rejection for ChangeAreaError {
+    fn rejected(status: StatusCode, problem: ProblemJson) -> Self {
+        Self::Rejected(status, problem)
+    }
+}
+
+fn map_change_error(error: changes::ChangeAreaError) -> ChangeAreaError {
+    use changes::ChangeAreaError as Domain;
+    match error {
+        Domain::NotFound(_) => ChangeAreaError::NotFound(
+            Problem::new(StatusCode::NOT_FOUND, "area_not_found", error.to_string()).into(),
+        ),
+        Domain::ParentNotFound(_) => ChangeAreaError::Invalid(
+            Problem::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "unknown_parent",
+                error.to_string(),
+            )
+            .into(),
+        ),
+        Domain::NotHeld => ChangeAreaError::Forbidden(
+            Problem::new(StatusCode::FORBIDDEN, "area_not_held", error.to_string()).into(),
+        ),
+        Domain::Placement(_) => ChangeAreaError::Invalid(
+            Problem::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "wrong_parent_level",
+                error.to_string(),
+            )
+            .into(),
+        ),
+        Domain::InUse(_) => ChangeAreaError::InUse(
+            Problem::new(StatusCode::CONFLICT, "area_in_use", error.to_string()).into(),
+        ),
+        Domain::Store(e) => rejected(from_store_error(&e)),
+    }
+}
+
 #[OpenApi(tag = "ApiTags::Areas")]
 impl AreasApi {
     /// List the area tree
@@ -251,5 +322,63 @@ impl AreasApi {
             .await
             .map_err(map_create_error)?;
         Ok(Response::new(Json(area.into())).status(StatusCode::CREATED))
+    }
+
+    /// Rename or move an area
+    ///
+    /// Renames an area, or moves it (with its whole subtree) under another parent of the same
+    /// level. The caller must administer the current parent and the new one. Audited.
+    #[oai(
+        path = "/areas/:area_id",
+        method = "patch",
+        operation_id = "update_area"
+    )]
+    async fn update_area(
+        &self,
+        auth: SessionAuth,
+        area_id: Path<i64>,
+        body: JsonBody<UpdateAreaRequest>,
+    ) -> Result<Json<AreaView>, ChangeAreaError> {
+        let body = body.0;
+        let changes = changes::AreaChanges {
+            name_zh: body.name_zh.map(|n| n.trim().to_owned()),
+            name_en: body.name_en.map(|n| n.trim().to_owned()),
+            parent_id: body.parent_id.map(AreaId),
+        };
+        let area = changes::update(
+            &self.state.db,
+            auth.0.principal,
+            AreaId(area_id.0),
+            changes,
+            now_utc(),
+        )
+        .await
+        .map_err(map_change_error)?;
+        Ok(Json(area.into()))
+    }
+
+    /// Delete an area
+    ///
+    /// Deletes an area that holds nothing: no child areas, residents, roles or other records
+    /// (409 `area_in_use` otherwise). Audited.
+    #[oai(
+        path = "/areas/:area_id",
+        method = "delete",
+        operation_id = "delete_area"
+    )]
+    async fn delete_area(
+        &self,
+        auth: SessionAuth,
+        area_id: Path<i64>,
+    ) -> Result<Response<()>, ChangeAreaError> {
+        changes::delete(
+            &self.state.db,
+            auth.0.principal,
+            AreaId(area_id.0),
+            now_utc(),
+        )
+        .await
+        .map_err(map_change_error)?;
+        Ok(Response::new(()).status(StatusCode::NO_CONTENT))
     }
 }

@@ -9,9 +9,13 @@ use crate::audit::AuditApi;
 use crate::job_runs::JobRunsApi;
 use crate::organizations::OrganizationsApi;
 use crate::partner::PartnerApi;
+use crate::privacy::PrivacyApi;
+use crate::proxies::ProxiesApi;
+use crate::residents::ResidentsApi;
 use crate::roles::RolesApi;
 use crate::sessions::SessionsApi;
 use crate::state::AppState;
+use crate::volunteers::VolunteersApi;
 
 /// Where the API lives.
 pub const API_PREFIX: &str = "/api/v1";
@@ -31,6 +35,10 @@ pub enum ApiTags {
     Audit,
     /// Scheduled jobs and the record of their runs.
     Jobs,
+    /// Volunteer profiles, verification and credentials.
+    Volunteers,
+    /// Resident profiles, eligibility and proxy consents.
+    Residents,
     /// Volunteer teams, social organizations, providers and charities, and their members.
     Organizations,
     /// Partner API keys of organizations.
@@ -42,11 +50,15 @@ pub enum ApiTags {
 /// All API structs, in the order they appear in the spec.
 pub type Api = (
     AccountsApi,
+    PrivacyApi,
     SessionsApi,
     AreasApi,
     RolesApi,
     AuditApi,
     JobRunsApi,
+    VolunteersApi,
+    ResidentsApi,
+    ProxiesApi,
     OrganizationsApi,
     ApiKeysApi,
     PartnerApi,
@@ -56,6 +68,9 @@ pub type Api = (
 pub fn service(state: AppState) -> OpenApiService<Api, ()> {
     let api = (
         AccountsApi {
+            state: state.clone(),
+        },
+        PrivacyApi {
             state: state.clone(),
         },
         SessionsApi {
@@ -71,6 +86,15 @@ pub fn service(state: AppState) -> OpenApiService<Api, ()> {
             state: state.clone(),
         },
         JobRunsApi {
+            state: state.clone(),
+        },
+        VolunteersApi {
+            state: state.clone(),
+        },
+        ResidentsApi {
+            state: state.clone(),
+        },
+        ProxiesApi {
             state: state.clone(),
         },
         OrganizationsApi {

@@ -121,6 +121,140 @@ diesel::table! {
 }
 
 diesel::table! {
+    /// The managed list of volunteer skills.
+    skills (code) {
+        /// Stable code, e.g. `elder_care`.
+        code -> Text,
+        /// Chinese name.
+        name_zh -> Text,
+        /// English name.
+        name_en -> Text,
+    }
+}
+
+diesel::table! {
+    /// What a volunteer offers and how far they travel.
+    volunteer_profiles (user_id) {
+        /// The volunteer.
+        user_id -> BigInt,
+        /// grid, community or street.
+        service_radius -> Text,
+        /// JSON array of languages and dialects.
+        languages -> Text,
+        /// Real name (personal data).
+        real_name -> Nullable<Text>,
+        /// Resident ID number (personal data).
+        id_number -> Nullable<Text>,
+        /// When staff verified the real name (实名认证).
+        real_name_verified_at -> Nullable<Timestamp>,
+        /// Who verified it.
+        real_name_verified_by -> Nullable<BigInt>,
+        /// When it last changed.
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// Skills a volunteer claims.
+    volunteer_skills (user_id, skill_code) {
+        /// The volunteer.
+        user_id -> BigInt,
+        /// The skill.
+        skill_code -> Text,
+    }
+}
+
+diesel::table! {
+    /// Weekly availability of a volunteer.
+    availability_slots (id) {
+        /// Surrogate key.
+        id -> BigInt,
+        /// The volunteer.
+        user_id -> BigInt,
+        /// ISO weekday, 1 = Monday.
+        weekday -> Integer,
+        /// Minutes after midnight (display zone) the slot starts.
+        start_minute -> Integer,
+        /// Minutes after midnight the slot ends.
+        end_minute -> Integer,
+    }
+}
+
+diesel::table! {
+    /// Training, health certificates and background checks.
+    credentials (id) {
+        /// Surrogate key.
+        id -> BigInt,
+        /// Whose.
+        user_id -> BigInt,
+        /// training, health_certificate or background_check.
+        kind -> Text,
+        /// What it is, e.g. 助浴培训.
+        title -> Text,
+        /// When it stops being valid.
+        expires_at -> Nullable<Timestamp>,
+        /// When staff checked it.
+        verified_at -> Nullable<Timestamp>,
+        /// Who checked it.
+        verified_by -> Nullable<BigInt>,
+        /// When it was added.
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// A resident's birth date, address and verified eligibility facts.
+    resident_profiles (user_id) {
+        /// The resident.
+        user_id -> BigInt,
+        /// Birth date, for age-based rules.
+        birth_date -> Nullable<Date>,
+        /// Home address (personal data).
+        address -> Nullable<Text>,
+        /// Resident ID number (personal data).
+        id_number -> Nullable<Text>,
+        /// 低保: receives minimum living allowance.
+        low_income -> Bool,
+        /// 失能 level, 0 (none) to 3 (severe).
+        disability_level -> Integer,
+        /// Lives alone.
+        lives_alone -> Bool,
+        /// Holds a disability certificate.
+        disabled -> Bool,
+        /// When staff verified the facts.
+        facts_verified_at -> Nullable<Timestamp>,
+        /// Who verified them.
+        facts_verified_by -> Nullable<BigInt>,
+        /// What evidence was seen.
+        evidence_notes -> Nullable<Text>,
+        /// When it last changed.
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// Consent for someone to act for a resident without a smartphone.
+    proxy_consents (id) {
+        /// Surrogate key.
+        id -> BigInt,
+        /// For whom.
+        resident_id -> BigInt,
+        /// Who acts.
+        proxy_id -> BigInt,
+        /// grid_worker or family.
+        relationship -> Text,
+        /// The staff member who recorded the consent.
+        created_by -> BigInt,
+        /// When.
+        created_at -> Timestamp,
+        /// When it was revoked.
+        revoked_at -> Nullable<Timestamp>,
+        /// Who revoked it.
+        revoked_by -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
     /// One row per job and business slot: the instance whose insert wins runs the slot.
     job_runs (job, slot) {
         /// The job's catalogue name, e.g. `purge_expired_sessions`.
@@ -155,11 +289,18 @@ diesel::allow_tables_to_appear_in_same_query!(
     sessions,
     role_grants,
     audit_events,
-    job_runs,
+    skills,
+    volunteer_profiles,
+    volunteer_skills,
+    availability_slots,
+    credentials,
+    resident_profiles,
+    proxy_consents,
     organizations,
     organization_areas,
     organization_members,
     api_keys,
+    job_runs,
 );
 
 diesel::table! {

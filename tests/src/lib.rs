@@ -237,6 +237,17 @@ impl TestApp {
         .await
     }
 
+    /// `PUT path` with JSON as the holder of `token`.
+    pub async fn put_as(&self, token: &str, path: &str, body: &Value) -> Reply {
+        self.send_as(
+            token,
+            self.client
+                .put(format!("{}{path}", self.address))
+                .json(body),
+        )
+        .await
+    }
+
     /// `DELETE path` as the holder of `token`.
     pub async fn delete_as(&self, token: &str, path: &str) -> Reply {
         self.send_as(token, self.client.delete(format!("{}{path}", self.address)))
@@ -347,4 +358,20 @@ impl TestApp {
         .expect("staff account created");
         (user.id.0, self.login(phone).await)
     }
+}
+
+/// The `linli` binary that `cargo test --workspace` built beside the test executable.
+pub fn linli_binary() -> std::path::PathBuf {
+    let exe = std::env::current_exe().expect("the test executable path");
+    let dir = exe
+        .parent()
+        .and_then(std::path::Path::parent)
+        .expect("target/<profile>");
+    let binary = dir.join(format!("linli{}", std::env::consts::EXE_SUFFIX));
+    assert!(
+        binary.exists(),
+        "{} is missing: run `cargo test --workspace`",
+        binary.display()
+    );
+    binary
 }

@@ -64,6 +64,20 @@ impl Principal {
         })
     }
 
+    /// Community staff, social workers or admins over the area at `area_path`: who verifies
+    /// people, records consents and sees personal data there.
+    pub fn is_staff_over(&self, area_path: &str) -> bool {
+        self.holds_any(
+            &[
+                Role::CommunityStaff,
+                Role::SocialWorker,
+                Role::StreetAdmin,
+                Role::PlatformAdmin,
+            ],
+            area_path,
+        )
+    }
+
     /// May create, rename or move areas below `parent_path` (none: a new district).
     pub fn may_manage_areas(&self, parent_path: Option<&str>) -> bool {
         match parent_path {

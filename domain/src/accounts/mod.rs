@@ -1,6 +1,7 @@
 //! People who sign in: registration, passwords, profile basics.
 
 pub mod password;
+pub mod privacy;
 pub mod rules;
 pub mod store;
 pub mod usecases;

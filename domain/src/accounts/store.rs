@@ -198,3 +198,22 @@ pub fn update_profile(
         .execute(conn)?;
     Ok(get(conn, id)?)
 }
+
+/// An account with the materialized path of its home grid, for reach checks.
+pub fn with_home_path(
+    conn: &mut AnyConnection,
+    id: UserId,
+) -> Result<Option<(User, Option<String>)>, StoreError> {
+    let Some(user) = get(conn, id)? else {
+        return Ok(None);
+    };
+    let path = match user.home_grid_id {
+        Some(grid) => areas::table
+            .find(grid.0)
+            .select(areas::path)
+            .first::<String>(conn)
+            .optional()?,
+        None => None,
+    };
+    Ok(Some((user, path)))
+}

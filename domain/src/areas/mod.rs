@@ -1,6 +1,7 @@
 //! The area tree (网格化管理): district → street → community → grid. Roles granted on an
 //! area reach its subtree; matching prefers nearer areas.
 
+pub mod changes;
 pub mod rules;
 pub mod store;
 pub mod usecases;

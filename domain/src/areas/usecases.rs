@@ -37,7 +37,8 @@ pub async fn create(
                     action: "area.created",
                     subject_type: "area",
                     subject_id: area.id.0.to_string(),
-                    area: Some(area.id),
+                    // On the parent: an area's own audit trail must not pin it against deletion.
+                    area: area.parent_id,
                     detail: serde_json::json!({"code": area.code, "level": area.level.as_str()}),
                 },
                 now,

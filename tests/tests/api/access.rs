@@ -116,4 +116,29 @@ engine_tests! {
         let chain = db.run(linli_domain::audit::store::all_in_order).await.expect("readable");
         assert_eq!(linli_domain::audit::first_break(&chain), None);
     }
+
+    async fn areas_are_renamed_moved_with_their_subtree_and_deleted_only_when_empty(app: TestApp) {
+        let (_, admin) = app.staff("13900000002", Role::StreetAdmin, Some("-dongdajie")).await;
+        let dongguan = app.area("-dongguan").await;
+        let beiguan = app.area("-beiguan").await;
+        let grid = app.area("dongguan-g4").await;
+        let renamed = app.patch_as(&admin, &format!("/api/v1/areas/{grid}"), &json!({"name_zh": "东关社区第四网格（新）"})).await;
+        assert_eq!(renamed.status, 200, "{}", renamed.text);
+        assert_eq!(renamed.json["name_zh"], "东关社区第四网格（新）");
+        let moved = app.patch_as(&admin, &format!("/api/v1/areas/{grid}"), &json!({"parent_id": beiguan})).await;
+        assert_eq!(moved.json["parent_id"], beiguan, "{}", moved.text);
+        let subtree = app.get(&format!("/api/v1/areas?root={beiguan}")).await;
+        assert!(subtree.json.as_array().expect("areas").iter().any(|a| a["id"] == grid), "the grid now lies under 北关");
+        app.patch_as(&admin, &format!("/api/v1/areas/{grid}"), &json!({"parent_id": app.area("-dongdajie").await}))
+            .await
+            .assert_problem(422, "wrong_parent_level");
+        app.delete_as(&admin, &format!("/api/v1/areas/{dongguan}")).await.assert_problem(409, "area_in_use");
+        app.resident("13800138000", "dongguan-g1").await;
+        let occupied = app.area("dongguan-g1").await;
+        app.delete_as(&admin, &format!("/api/v1/areas/{occupied}")).await.assert_problem(409, "area_in_use");
+        let (_, resident) = app.resident("13800138001", "dongguan-g2").await;
+        app.delete_as(&resident, &format!("/api/v1/areas/{grid}")).await.assert_problem(403, "area_not_held");
+        assert_eq!(app.delete_as(&admin, &format!("/api/v1/areas/{grid}")).await.status, 204);
+        app.delete_as(&admin, &format!("/api/v1/areas/{grid}")).await.assert_problem(404, "area_not_found");
+    }
 }

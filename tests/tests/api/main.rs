@@ -3,10 +3,13 @@
 mod access;
 mod accounts;
 mod areas;
+mod authorization;
 mod cli;
 mod edge;
 mod health;
 mod jobs;
+mod lifecycle;
 mod openapi;
 mod organizations;
+mod people;
 mod smtp;

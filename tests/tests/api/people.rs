@@ -45,7 +45,7 @@ engine_tests! {
         assert_eq!(revealed.json["id_number"], ID_NUMBER);
         let (_, platform) = app.staff("13900000001", Role::PlatformAdmin, None).await;
         let events = app.get_as(&platform, "/api/v1/audit-events").await;
-        assert!(events.json.as_array().expect("events").iter().any(|e| e["action"] == "personal_data.revealed" && e["subject_id"] == volunteer.to_string()));
+        assert!(events.json.as_array().expect("events").iter().any(|e| e["action"] == "personal_data.revealed" && e["subject_id"].as_str() == Some(volunteer.to_string().as_str())));
     }
 
     async fn staff_of_another_community_cannot_see_or_verify(app: TestApp) {

@@ -1,0 +1,105 @@
+//! The object-level authorization walk: every operation whose path names an object is called,
+//! generated from the OpenAPI document, by a principal who must not reach that object, and
+//! must answer 403 or 404. A new operation with an unknown path parameter fails this test
+//! until the walk knows how to name an object for it.
+
+use std::collections::BTreeMap;
+
+use linli_domain::access::Role;
+use linli_tests::engine_tests;
+use serde_json::{Value, json};
+
+/// Operations an outsider may legitimately call on another's object, and why.
+const PUBLIC: &[(&str, &str)] = &[("get_organization", "public profiles carry no personal data")];
+
+/// A valid body for operations that take one, so that validation cannot answer first.
+fn body_for(operation: &str) -> Value {
+    match operation {
+        "verify_resident_eligibility" => {
+            json!({"low_income": true, "disability_level": 1, "lives_alone": true, "disabled": false, "evidence_notes": "入户核查"})
+        }
+        "update_area" => json!({"name_zh": "改名"}),
+        "update_organization" => json!({"name_zh": "改名", "description": "x"}),
+        "add_organization_member" => json!({"user_id": 1, "role": "member"}),
+        "create_api_key" => json!({"name": "walk", "scopes": ["organization:read"]}),
+        _ => json!({}),
+    }
+}
+
+engine_tests! {
+    async fn no_operation_reaches_objects_outside_the_callers_area(app: TestApp) {
+        // The victim lives in 草坝社区, the outsider is staff of 东关社区 next door.
+        let (victim, victim_token) = app.resident("13700000001", "caoba-g1").await;
+        let (family, _) = app.resident("13700000002", "caoba-g2").await;
+        let (_, caoba_staff) = app.staff("13700000003", Role::CommunityStaff, Some("-caoba")).await;
+        let (_, outsider) = app.staff("13700000009", Role::CommunityStaff, Some("-dongguan")).await;
+        app.put_as(&victim_token, "/api/v1/me/volunteer-profile", &json!({"service_radius": "grid", "real_name": "赵六", "id_number": "11010519491231002X"})).await;
+        app.put_as(&victim_token, "/api/v1/me/resident-profile", &json!({"address": "汉中市汉台区草坝路1号"})).await;
+        let credential = app.post_as(&victim_token, "/api/v1/me/credentials", &json!({"kind": "training", "title": "助浴培训"})).await;
+        let consent = app
+            .post_as(&caoba_staff, "/api/v1/proxy-consents", &json!({"resident_id": victim, "proxy_id": family, "relationship": "family"}))
+            .await;
+        let session = app.get_as(&victim_token, "/api/v1/sessions").await;
+        let organization = app
+            .post_as(&victim_token, "/api/v1/organizations", &json!({"kind": "volunteer_team", "name_zh": "草坝志愿队", "service_area_ids": [app.area("-caoba").await]}))
+            .await;
+        let organization_id = organization.json["id"].clone();
+        app.post_as(&caoba_staff, &format!("/api/v1/organizations/{organization_id}/verification"), &json!({})).await;
+        let key = app
+            .post_as(&victim_token, &format!("/api/v1/organizations/{organization_id}/api-keys"), &json!({"name": "partner", "scopes": ["organization:read"]}))
+            .await;
+        let ids: BTreeMap<&str, String> = [
+            ("user_id", victim.to_string()),
+            ("session_id", session.json[0]["id"].to_string()),
+            ("credential_id", credential.json["id"].to_string()),
+            ("consent_id", consent.json["id"].to_string()),
+            ("organization_id", organization_id.to_string()),
+            ("key_id", key.json["id"].to_string()),
+            ("area_id", app.area("caoba-g3").await.to_string()),
+        ]
+        .into_iter()
+        .collect();
+        for (name, value) in &ids {
+            assert!(
+                value.parse::<i64>().is_ok(),
+                "setup failed to create the object for {name}: {value}\n{}\n{}",
+                organization.text,
+                key.text
+            );
+        }
+
+        let spec: Value = serde_json::from_str(&linli_api::routes::spec_json()).expect("the spec is JSON");
+        let mut walked = 0;
+        let mut failures = Vec::new();
+        for (path, operations) in spec["paths"].as_object().expect("paths") {
+            if !path.contains('{') {
+                continue;
+            }
+            for (method, operation) in operations.as_object().expect("operations") {
+                let operation_id = operation["operationId"].as_str().expect("an operation id");
+                if PUBLIC.iter().any(|(id, _)| *id == operation_id) {
+                    continue;
+                }
+                let mut url = path.clone();
+                for (name, value) in &ids {
+                    url = url.replace(&format!("{{{name}}}"), value);
+                }
+                assert!(
+                    !url.contains('{'),
+                    "{operation_id} ({method} {path}) has a path parameter the authorization walk cannot fill: add it to `ids`"
+                );
+                let request = app
+                    .client
+                    .request(method.to_uppercase().parse().expect("an HTTP method"), format!("{}{url}", app.address))
+                    .json(&body_for(operation_id));
+                let reply = app.send_as(&outsider, request).await;
+                walked += 1;
+                if reply.status != 403 && reply.status != 404 {
+                    failures.push(format!("{operation_id} {method} {url} → {} {}", reply.status, reply.text));
+                }
+            }
+        }
+        assert!(walked >= 10, "only {walked} operations walked");
+        assert!(failures.is_empty(), "operations that reached another's object:\n{}", failures.join("\n"));
+    }
+}
