@@ -125,12 +125,7 @@ impl MeView {
 
 /// Field errors as a 422 problem.
 pub fn invalid_fields(errors: &[InputError]) -> Problem {
-    Problem::new(
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "validation_failed",
-        "the request has invalid fields",
-    )
-    .with_errors(
+    Problem::validation(
         errors
             .iter()
             .map(|e| FieldError {
@@ -143,12 +138,7 @@ pub fn invalid_fields(errors: &[InputError]) -> Problem {
 }
 
 fn unknown_grid(id: i64) -> Problem {
-    Problem::new(
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "validation_failed",
-        "the request has invalid fields",
-    )
-    .with_errors(vec![FieldError {
+    Problem::validation(vec![FieldError {
         field: "home_grid_id".into(),
         code: "unknown_grid".into(),
         message: format!("grid {id} does not exist"),

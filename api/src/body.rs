@@ -70,15 +70,7 @@ impl<T: ParseFromJSON> ParsePayload for JsonBody<T> {
                         message: error.into_message(),
                     });
                 }
-                Err(ProblemError(
-                    Problem::new(
-                        StatusCode::UNPROCESSABLE_ENTITY,
-                        "validation_failed",
-                        "the request has invalid fields",
-                    )
-                    .with_errors(errors),
-                )
-                .into())
+                Err(ProblemError(Problem::validation(errors)).into())
             }
         }
     }

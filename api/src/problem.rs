@@ -62,6 +62,16 @@ impl Problem {
         }
     }
 
+    /// A 422 `validation_failed` problem listing the offending fields.
+    pub fn validation(errors: Vec<FieldError>) -> Self {
+        Self::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+            "the request has invalid fields",
+        )
+        .with_errors(errors)
+    }
+
     /// Adds offending fields.
     pub fn with_errors(mut self, errors: Vec<FieldError>) -> Self {
         self.errors = errors;
@@ -282,12 +292,7 @@ fn payload_problem(reason: &str) -> Problem {
     } else {
         path.join(".")
     };
-    Problem::new(
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "validation_failed",
-        "the request has invalid fields",
-    )
-    .with_errors(vec![FieldError {
+    Problem::validation(vec![FieldError {
         field,
         code: rule_code(&message),
         message,

@@ -185,12 +185,7 @@ fn map_error(error: ResidentError) -> ResidentOperationError {
 
 fn invalid(errors: &[ResidentInputError]) -> ResidentOperationError {
     ResidentOperationError::Invalid(
-        Problem::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "validation_failed",
-            "the request has invalid fields",
-        )
-        .with_errors(
+        Problem::validation(
             errors
                 .iter()
                 .map(|e| FieldError {

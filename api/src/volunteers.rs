@@ -316,12 +316,7 @@ fn map_error(error: VolunteerError) -> VolunteerOperationError {
             Problem::new(StatusCode::CONFLICT, "no_home_grid", error.to_string()).into(),
         ),
         VolunteerError::UnknownSkills(skills) => VolunteerOperationError::Invalid(
-            Problem::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "validation_failed",
-                "the request has invalid fields",
-            )
-            .with_errors(vec![FieldError {
+            Problem::validation(vec![FieldError {
                 field: "skills".into(),
                 code: "unknown_skill".into(),
                 message: format!("not in the skill list: {}", skills.join(", ")),
@@ -334,12 +329,7 @@ fn map_error(error: VolunteerError) -> VolunteerOperationError {
 
 fn invalid_profile(errors: &[ProfileError]) -> VolunteerOperationError {
     VolunteerOperationError::Invalid(
-        Problem::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "validation_failed",
-            "the request has invalid fields",
-        )
-        .with_errors(
+        Problem::validation(
             errors
                 .iter()
                 .map(|e| FieldError {
@@ -515,12 +505,7 @@ impl VolunteersApi {
         let title = body.title.trim().to_owned();
         if title.is_empty() {
             return Err(VolunteerOperationError::Invalid(
-                Problem::new(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    "validation_failed",
-                    "the request has invalid fields",
-                )
-                .with_errors(vec![FieldError {
+                Problem::validation(vec![FieldError {
                     field: "title".into(),
                     code: "required".into(),
                     message: "must not be blank".into(),

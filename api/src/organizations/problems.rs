@@ -27,12 +27,7 @@ pub fn refused(refusal: Refusal) -> Problem {
 
 /// 422 `validation_failed` listing every broken field.
 pub fn validation_failed(errors: Vec<FieldError>) -> Problem {
-    Problem::new(
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "validation_failed",
-        "the request has invalid fields",
-    )
-    .with_errors(errors)
+    Problem::validation(errors)
 }
 
 /// 422 `validation_failed` listing every broken rule of a profile.

@@ -2,20 +2,9 @@
 
 use std::process::Command;
 
-/// The `linli` binary `cargo test --workspace` built beside this test executable.
+/// The `linli` binary under test.
 pub(crate) fn binary() -> std::path::PathBuf {
-    let exe = std::env::current_exe().expect("the test executable path");
-    let dir = exe
-        .parent()
-        .and_then(std::path::Path::parent)
-        .expect("target/<profile>");
-    let binary = dir.join(format!("linli{}", std::env::consts::EXE_SUFFIX));
-    assert!(
-        binary.exists(),
-        "{} is missing: run `cargo test --workspace`",
-        binary.display()
-    );
-    binary
+    linli_tests::linli_binary()
 }
 
 fn linli(envs: &[(&str, &str)], args: &[&str]) -> (i32, String, String) {
