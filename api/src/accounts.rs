@@ -20,6 +20,7 @@ use crate::body::JsonBody;
 use crate::problem::{
     FieldError, Problem, ProblemJson, Rejection, from_store_error, reject, rejected,
 };
+use crate::responses::Created;
 use crate::routes::ApiTags;
 use crate::state::AppState;
 use crate::views::{HeldRoleView, LocaleView};
@@ -236,7 +237,7 @@ impl AccountsApi {
     async fn register_account(
         &self,
         body: JsonBody<RegisterAccountRequest>,
-    ) -> Result<poem_openapi::payload::Response<Json<MeView>>, RegisterAccountError> {
+    ) -> Result<Created<MeView>, RegisterAccountError> {
         let body = body.0;
         let account = check_registration(
             &body.phone,
@@ -258,10 +259,7 @@ impl AccountsApi {
             })
             .await
             .map_err(|e: StoreError| rejected::<RegisterAccountError>(from_store_error(&e)))?;
-        Ok(
-            poem_openapi::payload::Response::new(Json(MeView::new(&roles.0, &roles.1)))
-                .status(StatusCode::CREATED),
-        )
+        Ok(Created::Created(Json(MeView::new(&roles.0, &roles.1))))
     }
 
     /// Show my account

@@ -6,12 +6,13 @@ use linli_domain::db::StoreError;
 use linli_domain::time::now_utc;
 use poem::http::StatusCode;
 use poem_openapi::param::{Path, Query};
-use poem_openapi::payload::{Json, Response};
+use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, Enum, Object, OpenApi};
 
 use crate::auth::SessionAuth;
 use crate::body::JsonBody;
 use crate::problem::{Problem, ProblemJson, Rejection, from_store_error, reject, rejected};
+use crate::responses::{Created, NoContent};
 use crate::routes::ApiTags;
 use crate::state::AppState;
 
@@ -309,7 +310,7 @@ impl AreasApi {
         &self,
         auth: SessionAuth,
         body: JsonBody<CreateAreaRequest>,
-    ) -> Result<Response<Json<AreaView>>, CreateAreaError> {
+    ) -> Result<Created<AreaView>, CreateAreaError> {
         let body = body.0;
         let new = NewArea {
             parent_id: body.parent_id.map(AreaId),
@@ -321,7 +322,7 @@ impl AreasApi {
         let area = usecases::create(&self.state.db, auth.0.principal, new, now_utc())
             .await
             .map_err(map_create_error)?;
-        Ok(Response::new(Json(area.into())).status(StatusCode::CREATED))
+        Ok(Created::Created(Json(area.into())))
     }
 
     /// Rename or move an area
@@ -370,7 +371,7 @@ impl AreasApi {
         &self,
         auth: SessionAuth,
         area_id: Path<i64>,
-    ) -> Result<Response<()>, ChangeAreaError> {
+    ) -> Result<NoContent, ChangeAreaError> {
         changes::delete(
             &self.state.db,
             auth.0.principal,
@@ -379,6 +380,6 @@ impl AreasApi {
         )
         .await
         .map_err(map_change_error)?;
-        Ok(Response::new(()).status(StatusCode::NO_CONTENT))
+        Ok(NoContent::Done)
     }
 }

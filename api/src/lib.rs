@@ -20,6 +20,7 @@ pub mod problem;
 pub mod proxies;
 pub mod request_id;
 pub mod residents;
+pub mod responses;
 pub mod roles;
 pub mod routes;
 pub mod sessions;

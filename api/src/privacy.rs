@@ -3,12 +3,13 @@
 use linli_domain::accounts::privacy::{self, CloseError};
 use linli_domain::time::now_utc;
 use poem::http::StatusCode;
-use poem_openapi::payload::{Json, Response};
+use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, Object, OpenApi};
 
 use crate::auth::SessionAuth;
 use crate::body::JsonBody;
 use crate::problem::{Problem, ProblemJson, Rejection, from_store_error, reject, rejected};
+use crate::responses::NoContent;
 use crate::routes::ApiTags;
 use crate::state::AppState;
 
@@ -69,7 +70,7 @@ impl PrivacyApi {
         &self,
         auth: SessionAuth,
         body: JsonBody<CloseAccountRequest>,
-    ) -> Result<Response<()>, PrivacyOperationError> {
+    ) -> Result<NoContent, PrivacyOperationError> {
         match privacy::close(
             &self.state.db,
             auth.0.principal.user.id,
@@ -78,7 +79,7 @@ impl PrivacyApi {
         )
         .await
         {
-            Ok(()) => Ok(Response::new(()).status(StatusCode::NO_CONTENT)),
+            Ok(()) => Ok(NoContent::Done),
             Err(CloseError::WrongPassword) => Err(PrivacyOperationError::WrongPassword(
                 Problem::new(
                     StatusCode::FORBIDDEN,

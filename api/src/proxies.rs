@@ -7,12 +7,13 @@ use linli_domain::proxies::{ProxyConsent, Relationship};
 use linli_domain::time::now_utc;
 use poem::http::StatusCode;
 use poem_openapi::param::Path;
-use poem_openapi::payload::{Json, Response};
+use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, Enum, Object, OpenApi};
 
 use crate::auth::SessionAuth;
 use crate::body::JsonBody;
 use crate::problem::{Problem, ProblemJson, Rejection, from_store_error, reject, rejected};
+use crate::responses::CreatedOrFound;
 use crate::routes::ApiTags;
 use crate::state::AppState;
 
@@ -158,7 +159,7 @@ impl ProxiesApi {
         &self,
         auth: SessionAuth,
         body: JsonBody<CreateProxyConsentRequest>,
-    ) -> Result<Response<Json<ProxyConsentView>>, ProxyOperationError> {
+    ) -> Result<CreatedOrFound<ProxyConsentView>, ProxyOperationError> {
         let body = body.0;
         let (consent, created) = usecases::create(
             &self.state.db,
@@ -170,12 +171,12 @@ impl ProxiesApi {
         )
         .await
         .map_err(map_error)?;
-        let status = if created {
-            StatusCode::CREATED
+        let view = Json(ProxyConsentView::from(&consent));
+        Ok(if created {
+            CreatedOrFound::Created(view)
         } else {
-            StatusCode::OK
-        };
-        Ok(Response::new(Json(ProxyConsentView::from(&consent))).status(status))
+            CreatedOrFound::Found(view)
+        })
     }
 
     /// Revoke a proxy consent

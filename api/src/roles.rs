@@ -7,12 +7,13 @@ use linli_domain::accounts::UserId;
 use linli_domain::areas::AreaId;
 use linli_domain::time::now_utc;
 use poem::http::StatusCode;
-use poem_openapi::payload::{Json, Response};
+use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, Object, OpenApi};
 
 use crate::auth::SessionAuth;
 use crate::body::JsonBody;
 use crate::problem::{Problem, ProblemJson, Rejection, from_store_error, reject, rejected};
+use crate::responses::CreatedOrFound;
 use crate::routes::ApiTags;
 use crate::state::AppState;
 use crate::views::{HeldRoleView, RoleView};
@@ -83,7 +84,7 @@ impl RolesApi {
         &self,
         auth: SessionAuth,
         body: JsonBody<GrantRoleRequest>,
-    ) -> Result<Response<Json<GrantView>>, GrantRoleError> {
+    ) -> Result<CreatedOrFound<GrantView>, GrantRoleError> {
         let principal = auth.0.principal;
         let request = body.0;
         let role = Role::from(request.role);
@@ -102,12 +103,7 @@ impl RolesApi {
                 area_id,
                 created,
             }) => {
-                let status = if created {
-                    StatusCode::CREATED
-                } else {
-                    StatusCode::OK
-                };
-                Ok(Response::new(Json(GrantView {
+                let view = Json(GrantView {
                     user_id: request.user_id,
                     held: HeldRoleView {
                         grant_id,
@@ -115,8 +111,12 @@ impl RolesApi {
                         area_id: area_id.map(|a| a.0),
                     },
                     created,
-                }))
-                .status(status))
+                });
+                Ok(if created {
+                    CreatedOrFound::Created(view)
+                } else {
+                    CreatedOrFound::Found(view)
+                })
             }
             Err(GrantError::UserNotFound(_)) => Err(GrantRoleError::UserNotFound(
                 Problem::new(

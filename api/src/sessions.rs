@@ -10,7 +10,7 @@ use linli_domain::time::now_utc;
 use poem::Request;
 use poem::http::StatusCode;
 use poem_openapi::param::Path;
-use poem_openapi::payload::{Json, Response};
+use poem_openapi::payload::Json;
 use poem_openapi::types::Example;
 use poem_openapi::{ApiResponse, Object, OpenApi};
 
@@ -18,6 +18,7 @@ use crate::accounts::MeView;
 use crate::auth::SessionAuth;
 use crate::body::JsonBody;
 use crate::problem::{Problem, ProblemJson, Rejection, from_store_error, reject, rejected};
+use crate::responses::{Created, NoContent};
 use crate::routes::ApiTags;
 use crate::state::AppState;
 
@@ -166,7 +167,7 @@ impl SessionsApi {
         &self,
         req: &Request,
         body: JsonBody<LoginRequest>,
-    ) -> Result<Response<Json<LoginResponse>>, LoginError> {
+    ) -> Result<Created<LoginResponse>, LoginError> {
         let throttle = &self.state.throttle;
         let address = req.remote_addr().as_socket_addr().map_or(
             std::net::IpAddr::from([0, 0, 0, 0]),
@@ -229,21 +230,20 @@ impl SessionsApi {
             })
             .await
             .map_err(|e: StoreError| rejected::<LoginError>(from_store_error(&e)))?;
-        Ok(Response::new(Json(LoginResponse {
+        Ok(Created::Created(Json(LoginResponse {
             token: signed_in.token.secret,
             token_type: "Bearer".into(),
             session_id: signed_in.session.id.0,
             expires_at: signed_in.session.expires_at.and_utc(),
             user: MeView::new(&roles.0, &roles.1),
-        }))
-        .status(StatusCode::CREATED))
+        })))
     }
 
     /// Sign out
     ///
     /// Revokes the session whose token made this request.
     #[oai(path = "/sessions/current", method = "delete", operation_id = "logout")]
-    async fn logout(&self, auth: SessionAuth) -> Result<Response<()>, SessionError> {
+    async fn logout(&self, auth: SessionAuth) -> Result<NoContent, SessionError> {
         let current = auth.0.session_id;
         self.revoke(auth, current).await
     }
@@ -284,7 +284,7 @@ impl SessionsApi {
         &self,
         auth: SessionAuth,
         session_id: Path<i64>,
-    ) -> Result<Response<()>, SessionError> {
+    ) -> Result<NoContent, SessionError> {
         self.revoke(auth, SessionId(session_id.0)).await
     }
 }
@@ -294,7 +294,7 @@ impl SessionsApi {
         &self,
         auth: SessionAuth,
         session: SessionId,
-    ) -> Result<Response<()>, SessionError> {
+    ) -> Result<NoContent, SessionError> {
         let user = auth.0.principal.user.id;
         let revoked = self
             .state
@@ -305,7 +305,7 @@ impl SessionsApi {
             .await
             .map_err(|e| rejected::<SessionError>(from_store_error(&e)))?;
         if revoked {
-            Ok(Response::new(()).status(StatusCode::NO_CONTENT))
+            Ok(NoContent::Done)
         } else {
             Err(SessionError::NotFound(
                 Problem::new(

@@ -10,7 +10,7 @@ use linli_domain::volunteers::{
 };
 use poem::http::StatusCode;
 use poem_openapi::param::{Path, Query};
-use poem_openapi::payload::{Json, Response};
+use poem_openapi::payload::Json;
 use poem_openapi::types::Example;
 use poem_openapi::{ApiResponse, Enum, Object, OpenApi};
 
@@ -19,6 +19,7 @@ use crate::body::JsonBody;
 use crate::problem::{
     FieldError, Problem, ProblemJson, Rejection, from_store_error, reject, rejected,
 };
+use crate::responses::Created;
 use crate::routes::ApiTags;
 use crate::state::AppState;
 
@@ -500,7 +501,7 @@ impl VolunteersApi {
         &self,
         auth: SessionAuth,
         body: JsonBody<AddCredentialRequest>,
-    ) -> Result<Response<Json<CredentialView>>, VolunteerOperationError> {
+    ) -> Result<Created<CredentialView>, VolunteerOperationError> {
         let body = body.0;
         let title = body.title.trim().to_owned();
         if title.is_empty() {
@@ -523,7 +524,7 @@ impl VolunteersApi {
         )
         .await
         .map_err(map_error)?;
-        Ok(Response::new(Json(CredentialView::new(&credential))).status(StatusCode::CREATED))
+        Ok(Created::Created(Json(CredentialView::new(&credential))))
     }
 
     /// Verify a credential

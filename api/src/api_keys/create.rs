@@ -8,7 +8,7 @@ use linli_domain::api_keys::usecases::{self, CreateKeyError};
 use linli_domain::organizations::OrganizationId;
 use linli_domain::time::now_utc;
 use poem::http::StatusCode;
-use poem_openapi::payload::{Json, Response};
+use poem_openapi::payload::Json;
 use poem_openapi::types::Example;
 use poem_openapi::{ApiResponse, Object};
 
@@ -17,6 +17,7 @@ use crate::organizations::problems::{organization_not_found, refused, validation
 use crate::problem::{
     FieldError, Problem, ProblemJson, Rejection, from_store_error, reject, rejected,
 };
+use crate::responses::Created;
 use crate::state::AppState;
 
 /// A key to create.
@@ -78,7 +79,7 @@ pub async fn handle(
     principal: Principal,
     id: i64,
     request: CreateApiKeyRequest,
-) -> Result<Response<Json<CreatedApiKeyView>>, CreateApiKeyError> {
+) -> Result<Created<CreatedApiKeyView>, CreateApiKeyError> {
     let now = now_utc();
     let scopes: Vec<Scope> = request.scopes.iter().copied().map(Into::into).collect();
     let expires_at = request.expires_at.map(|at| at.naive_utc().trunc_subsecs(6));
@@ -112,9 +113,8 @@ pub async fn handle(
             ),
             CreateKeyError::Store(e) => rejected(from_store_error(&e)),
         })?;
-    Ok(Response::new(Json(CreatedApiKeyView {
+    Ok(Created::Created(Json(CreatedApiKeyView {
         key: ApiKeyView::new(&created.key, now),
         secret: created.secret,
-    }))
-    .status(StatusCode::CREATED))
+    })))
 }

@@ -8,7 +8,7 @@ pub mod views;
 
 use poem_openapi::OpenApi;
 use poem_openapi::param::Path;
-use poem_openapi::payload::{Json, Response};
+use poem_openapi::payload::Json;
 
 pub use create::{CreateApiKeyError, CreateApiKeyRequest};
 pub use list::ListApiKeysError;
@@ -17,6 +17,7 @@ use views::{ApiKeyView, CreatedApiKeyView};
 
 use crate::auth::SessionAuth;
 use crate::body::JsonBody;
+use crate::responses::{Created, NoContent};
 use crate::routes::ApiTags;
 use crate::state::AppState;
 
@@ -45,7 +46,7 @@ impl ApiKeysApi {
         /// The organization the key acts for.
         organization_id: Path<i64>,
         body: JsonBody<CreateApiKeyRequest>,
-    ) -> Result<Response<Json<CreatedApiKeyView>>, CreateApiKeyError> {
+    ) -> Result<Created<CreatedApiKeyView>, CreateApiKeyError> {
         create::handle(&self.state, auth.0.principal, organization_id.0, body.0).await
     }
 
@@ -83,7 +84,7 @@ impl ApiKeysApi {
         organization_id: Path<i64>,
         /// The key.
         key_id: Path<i64>,
-    ) -> Result<Response<()>, RevokeApiKeyError> {
+    ) -> Result<NoContent, RevokeApiKeyError> {
         revoke::handle(&self.state, auth.0.principal, organization_id.0, key_id.0).await
     }
 }

@@ -7,10 +7,10 @@ use linli_domain::organizations::OrganizationId;
 use linli_domain::time::now_utc;
 use poem::http::StatusCode;
 use poem_openapi::ApiResponse;
-use poem_openapi::payload::Response;
 
 use crate::organizations::problems::{organization_not_found, refused};
 use crate::problem::{Problem, ProblemJson, Rejection, from_store_error, reject, rejected};
+use crate::responses::NoContent;
 use crate::state::AppState;
 
 /// Responses of `revoke_api_key`.
@@ -40,7 +40,7 @@ pub async fn handle(
     principal: Principal,
     id: i64,
     key_id: i64,
-) -> Result<Response<()>, RevokeApiKeyError> {
+) -> Result<NoContent, RevokeApiKeyError> {
     usecases::revoke(
         &state.db,
         principal,
@@ -64,5 +64,5 @@ pub async fn handle(
         ),
         RevokeKeyError::Store(e) => rejected(from_store_error(&e)),
     })?;
-    Ok(Response::new(()).status(StatusCode::NO_CONTENT))
+    Ok(NoContent::Done)
 }

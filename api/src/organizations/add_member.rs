@@ -6,13 +6,14 @@ use linli_domain::organizations::OrganizationId;
 use linli_domain::organizations::membership::{self, AddMemberError};
 use linli_domain::time::now_utc;
 use poem::http::StatusCode;
-use poem_openapi::payload::{Json, Response};
+use poem_openapi::payload::Json;
 use poem_openapi::types::Example;
 use poem_openapi::{ApiResponse, Object};
 
 use super::problems::{organization_not_found, refused};
 use super::views::{MemberRoleView, MemberView};
 use crate::problem::{Problem, ProblemJson, Rejection, from_store_error, reject, rejected};
+use crate::responses::Created;
 use crate::state::AppState;
 
 /// A person to add.
@@ -63,7 +64,7 @@ pub async fn handle(
     principal: Principal,
     id: i64,
     request: AddMemberRequest,
-) -> Result<Response<Json<MemberView>>, AddOrganizationMemberError> {
+) -> Result<Created<MemberView>, AddOrganizationMemberError> {
     let member = membership::add_member(
         &state.db,
         principal,
@@ -98,5 +99,5 @@ pub async fn handle(
         ),
         AddMemberError::Store(e) => rejected(from_store_error(&e)),
     })?;
-    Ok(Response::new(Json(MemberView::from(&member))).status(StatusCode::CREATED))
+    Ok(Created::Created(Json(MemberView::from(&member))))
 }

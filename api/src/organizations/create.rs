@@ -5,13 +5,14 @@ use linli_domain::organizations::rules::check_new_organization;
 use linli_domain::organizations::usecases::{self, CreateError};
 use linli_domain::time::now_utc;
 use poem::http::StatusCode;
-use poem_openapi::payload::{Json, Response};
+use poem_openapi::payload::Json;
 use poem_openapi::types::Example;
 use poem_openapi::{ApiResponse, Object};
 
 use super::problems::{invalid_fields, not_a_community, unknown_area};
 use super::views::{OrganizationKindView, OrganizationView};
 use crate::problem::{ProblemJson, Rejection, from_store_error, reject, rejected};
+use crate::responses::Created;
 use crate::state::AppState;
 
 /// A new organization.
@@ -73,7 +74,7 @@ pub async fn handle(
     state: &AppState,
     principal: Principal,
     request: CreateOrganizationRequest,
-) -> Result<Response<Json<OrganizationView>>, CreateOrganizationError> {
+) -> Result<Created<OrganizationView>, CreateOrganizationError> {
     let new = check_new_organization(
         request.kind.into(),
         &request.name_zh,
@@ -94,5 +95,5 @@ pub async fn handle(
             }
             CreateError::Store(e) => rejected(from_store_error(&e)),
         })?;
-    Ok(Response::new(Json(OrganizationView::from(&viewed))).status(StatusCode::CREATED))
+    Ok(Created::Created(Json(OrganizationView::from(&viewed))))
 }

@@ -15,7 +15,7 @@ pub mod views;
 
 use poem_openapi::OpenApi;
 use poem_openapi::param::{Path, Query};
-use poem_openapi::payload::{Json, Response};
+use poem_openapi::payload::Json;
 
 pub use add_member::{AddMemberRequest, AddOrganizationMemberError};
 pub use create::{CreateOrganizationError, CreateOrganizationRequest};
@@ -29,6 +29,7 @@ use views::{MemberView, OrganizationKindView, OrganizationView};
 
 use crate::auth::SessionAuth;
 use crate::body::JsonBody;
+use crate::responses::{Created, NoContent};
 use crate::routes::ApiTags;
 use crate::state::AppState;
 
@@ -58,7 +59,7 @@ impl OrganizationsApi {
         &self,
         auth: SessionAuth,
         body: JsonBody<CreateOrganizationRequest>,
-    ) -> Result<Response<Json<OrganizationView>>, CreateOrganizationError> {
+    ) -> Result<Created<OrganizationView>, CreateOrganizationError> {
         create::handle(&self.state, auth.0.principal, body.0).await
     }
 
@@ -189,7 +190,7 @@ impl OrganizationsApi {
         /// The organization.
         organization_id: Path<i64>,
         body: JsonBody<AddMemberRequest>,
-    ) -> Result<Response<Json<MemberView>>, AddOrganizationMemberError> {
+    ) -> Result<Created<MemberView>, AddOrganizationMemberError> {
         add_member::handle(&self.state, auth.0.principal, organization_id.0, body.0).await
     }
 
@@ -209,7 +210,7 @@ impl OrganizationsApi {
         organization_id: Path<i64>,
         /// The member's account id.
         user_id: Path<i64>,
-    ) -> Result<Response<()>, RemoveOrganizationMemberError> {
+    ) -> Result<NoContent, RemoveOrganizationMemberError> {
         remove_member::handle(&self.state, auth.0.principal, organization_id.0, user_id.0).await
     }
 }

@@ -7,10 +7,10 @@ use linli_domain::organizations::membership::{self, RemoveMemberError};
 use linli_domain::time::now_utc;
 use poem::http::StatusCode;
 use poem_openapi::ApiResponse;
-use poem_openapi::payload::Response;
 
 use super::problems::{organization_not_found, refused};
 use crate::problem::{Problem, ProblemJson, Rejection, from_store_error, reject, rejected};
+use crate::responses::NoContent;
 use crate::state::AppState;
 
 /// Responses of `remove_organization_member`.
@@ -42,7 +42,7 @@ pub async fn handle(
     principal: Principal,
     id: i64,
     user_id: i64,
-) -> Result<Response<()>, RemoveOrganizationMemberError> {
+) -> Result<NoContent, RemoveOrganizationMemberError> {
     membership::remove_member(
         &state.db,
         principal,
@@ -71,5 +71,5 @@ pub async fn handle(
         ),
         RemoveMemberError::Store(e) => rejected(from_store_error(&e)),
     })?;
-    Ok(Response::new(()).status(StatusCode::NO_CONTENT))
+    Ok(NoContent::Done)
 }
