@@ -359,19 +359,3 @@ impl TestApp {
         (user.id.0, self.login(phone).await)
     }
 }
-
-/// The `linli` binary that `cargo test --workspace` built beside the test executable.
-pub fn linli_binary() -> std::path::PathBuf {
-    let exe = std::env::current_exe().expect("the test executable path");
-    let dir = exe
-        .parent()
-        .and_then(std::path::Path::parent)
-        .expect("target/<profile>");
-    let binary = dir.join(format!("linli{}", std::env::consts::EXE_SUFFIX));
-    assert!(
-        binary.exists(),
-        "{} is missing: run `cargo test --workspace`",
-        binary.display()
-    );
-    binary
-}

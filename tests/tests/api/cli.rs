@@ -2,9 +2,9 @@
 
 use std::process::Command;
 
-/// The `linli` binary under test.
+/// The `linli` binary under test (built by cargo for this test, see `src/bin/linli-under-test.rs`).
 pub(crate) fn binary() -> std::path::PathBuf {
-    linli_tests::linli_binary()
+    std::path::PathBuf::from(env!("CARGO_BIN_EXE_linli-under-test"))
 }
 
 fn linli(envs: &[(&str, &str)], args: &[&str]) -> (i32, String, String) {
