@@ -4,6 +4,15 @@ use super::{Principal, Role};
 use crate::areas::AreaLevel;
 use crate::areas::rules::is_within;
 
+/// Roles that count as staff over an area: they verify people and organizations' members,
+/// record consents and see personal data there.
+pub const STAFF_ROLES: [Role; 4] = [
+    Role::SocialWorker,
+    Role::CommunityStaff,
+    Role::StreetAdmin,
+    Role::PlatformAdmin,
+];
+
 /// Why a grant is refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum GrantRefusal {
@@ -67,15 +76,7 @@ impl Principal {
     /// Community staff, social workers or admins over the area at `area_path`: who verifies
     /// people, records consents and sees personal data there.
     pub fn is_staff_over(&self, area_path: &str) -> bool {
-        self.holds_any(
-            &[
-                Role::CommunityStaff,
-                Role::SocialWorker,
-                Role::StreetAdmin,
-                Role::PlatformAdmin,
-            ],
-            area_path,
-        )
+        self.holds_any(&STAFF_ROLES, area_path)
     }
 
     /// May create, rename or move areas below `parent_path` (none: a new district).

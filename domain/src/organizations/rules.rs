@@ -4,6 +4,7 @@
 use super::{
     MemberRole, NewOrganization, Organization, OrganizationKind, ProfileChanges, ServiceArea,
 };
+use crate::access::rules::STAFF_ROLES;
 use crate::access::{Principal, Role};
 use crate::accounts::UserId;
 use crate::accounts::rules::{mask_phone, normalize_phone};
@@ -250,14 +251,6 @@ pub fn needs_reverification(organization: &Organization, changes: &ProfileChange
     });
     renamed_zh || renamed_en || moved
 }
-
-/// Area roles that count as staff over a community: they see members and contact numbers.
-const STAFF_ROLES: [Role; 4] = [
-    Role::SocialWorker,
-    Role::CommunityStaff,
-    Role::StreetAdmin,
-    Role::PlatformAdmin,
-];
 
 /// Area roles that may verify an organization serving their community.
 const VERIFIER_ROLES: [Role; 3] = [Role::CommunityStaff, Role::StreetAdmin, Role::PlatformAdmin];
