@@ -191,7 +191,7 @@ impl SessionsApi {
         }
         let Some(phone) = phone else {
             let attempt = body.0.password;
-            let _ = tokio::task::spawn_blocking(move || {
+            let _ = linli_domain::accounts::password::off_thread(move || {
                 linli_domain::accounts::password::verify_against_nothing(&attempt)
             })
             .await;

@@ -96,6 +96,8 @@ impl TestApp {
             bind: ([127, 0, 0, 1], 0).into(),
             database_url,
             jobs_enabled: false,
+            // Many servers run at once against one PostgreSQL; keep each one's share small.
+            database_pool_size: 4,
             database_timeout_secs: 10,
             ..Config::default()
         }
@@ -256,11 +258,12 @@ impl TestApp {
 
     /// A store handle on the server's database, for setting up what the API cannot yet.
     pub fn db(&self) -> linli_domain::db::Db {
-        linli_domain::db::Db::connect(
-            self.database_url.clone(),
-            linli_domain::db::PoolOptions::default(),
-        )
-        .expect("the test database opens")
+        let options = linli_domain::db::PoolOptions {
+            max_size: 2,
+            ..linli_domain::db::PoolOptions::default()
+        };
+        linli_domain::db::Db::connect(self.database_url.clone(), options)
+            .expect("the test database opens")
     }
 
     /// Loads the demo area tree (no people).

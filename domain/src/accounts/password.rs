@@ -44,6 +44,26 @@ pub fn verify_against_nothing(password: &str) {
     let _ = verify(password, dummy);
 }
 
+/// Runs password work on the blocking pool, at most one hash per core at a time: Argon2id is
+/// CPU- and memory-bound (19 MiB each), so more hashes at once than cores only thrash caches
+/// and slow every sign-in down.
+pub async fn off_thread<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, HashError> {
+    static PERMITS: std::sync::LazyLock<tokio::sync::Semaphore> = std::sync::LazyLock::new(|| {
+        tokio::sync::Semaphore::new(
+            std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get),
+        )
+    });
+    let _permit = PERMITS
+        .acquire()
+        .await
+        .map_err(|e| HashError(e.to_string()))?;
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| HashError(e.to_string()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

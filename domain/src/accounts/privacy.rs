@@ -130,7 +130,7 @@ pub async fn close(
                 .map_err(StoreError::from)
         })
         .await?;
-    let matches = tokio::task::spawn_blocking(move || password::verify(&password_attempt, &hash))
+    let matches = password::off_thread(move || password::verify(&password_attempt, &hash))
         .await
         .map_err(|e| StoreError::Unavailable(e.to_string()))?;
     if !matches {

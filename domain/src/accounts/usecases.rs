@@ -12,7 +12,7 @@ use crate::db::{self, Db, StoreError};
 
 /// Hashes a password on the blocking pool.
 pub async fn hash_password(plain: String) -> Result<String, StoreError> {
-    tokio::task::spawn_blocking(move || password::hash(&plain))
+    password::off_thread(move || password::hash(&plain))
         .await
         .map_err(|e| StoreError::Unavailable(e.to_string()))?
         .map_err(|e| StoreError::Unavailable(e.to_string()))

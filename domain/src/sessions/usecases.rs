@@ -31,7 +31,7 @@ pub async fn login(
     let found = db
         .run(move |conn| accounts::find_for_login(conn, &lookup))
         .await?;
-    let verified = tokio::task::spawn_blocking(move || match found {
+    let verified = password::off_thread(move || match found {
         Some((user, hash)) => password::verify(&password_attempt, &hash).then_some(user),
         None => {
             password::verify_against_nothing(&password_attempt);
