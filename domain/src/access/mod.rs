@@ -82,3 +82,32 @@ pub struct Principal {
     /// Roles held now.
     pub roles: Vec<HeldRole>,
 }
+
+/// A principal holding `roles` (role, area path; empty path for platform_admin), for the pure
+/// policy tests of every module.
+#[cfg(test)]
+pub(crate) fn test_principal(user: i64, roles: &[(Role, &str)]) -> Principal {
+    use crate::accounts::{AccountStatus, Locale, UserId};
+    Principal {
+        user: User {
+            id: UserId(user),
+            phone: None,
+            display_name: "测试".into(),
+            home_grid_id: None,
+            locale: Locale::ZhCn,
+            email: None,
+            status: AccountStatus::Active,
+            created_at: chrono::NaiveDateTime::default(),
+        },
+        roles: roles
+            .iter()
+            .enumerate()
+            .map(|(i, (role, path))| HeldRole {
+                grant_id: i as i64,
+                role: *role,
+                area_id: (!path.is_empty()).then_some(AreaId(1)),
+                area_path: (*path).to_owned(),
+            })
+            .collect(),
+    }
+}

@@ -1,30 +1,7 @@
 use super::*;
-use crate::access::HeldRole;
-use crate::accounts::{AccountStatus, Locale, User};
 
 fn principal(roles: &[(Role, &str)]) -> Principal {
-    Principal {
-        user: User {
-            id: UserId(7),
-            phone: None,
-            display_name: "测试".into(),
-            home_grid_id: None,
-            locale: Locale::ZhCn,
-            email: None,
-            status: AccountStatus::Active,
-            created_at: chrono::NaiveDateTime::default(),
-        },
-        roles: roles
-            .iter()
-            .enumerate()
-            .map(|(i, (role, path))| HeldRole {
-                grant_id: i as i64,
-                role: *role,
-                area_id: (!path.is_empty()).then_some(AreaId(1)),
-                area_path: (*path).to_owned(),
-            })
-            .collect(),
-    }
+    crate::access::test_principal(7, roles)
 }
 
 fn serving(paths: &[&str]) -> Vec<ServiceArea> {
