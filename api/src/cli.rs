@@ -149,12 +149,12 @@ fn print(text: &str) -> ExitCode {
     ExitCode::SUCCESS
 }
 
-#[expect(
-    clippy::print_stdout,
-    reason = "operators read these lines on a terminal"
-)]
+/// Writes lines for the operator; a closed stdout (a supervisor that stopped reading) must not
+/// take a running service down, so write errors are ignored rather than panicking as `println!` does.
 fn say(text: &str) {
-    println!("{text}");
+    use std::io::Write as _;
+    let mut out = std::io::stdout().lock();
+    let _ignored = writeln!(out, "{text}").and_then(|()| out.flush());
 }
 
 fn fail(code: u8, message: &str) -> ExitCode {

@@ -23,15 +23,19 @@ async fn sigterm_drains_in_flight_requests_and_exits_cleanly() {
         .spawn()
         .expect("linli starts");
     let stdout = child.stdout.take().expect("stdout is piped");
-    let base = tokio::task::spawn_blocking(move || {
-        BufReader::new(stdout)
-            .lines()
-            .map_while(Result::ok)
-            .find_map(|line| line.split(" on ").nth(1).map(|url| url.trim().to_owned()))
-            .expect("linli prints the URL it serves on")
-    })
-    .await
-    .expect("the reader finishes");
+    let (found, url) = tokio::sync::oneshot::channel();
+    // Keeps reading to the end, so the service never writes into a closed pipe.
+    std::thread::spawn(move || {
+        let mut found = Some(found);
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if let Some(url) = line.split(" on ").nth(1)
+                && let Some(found) = found.take()
+            {
+                let _ignored = found.send(url.trim().to_owned());
+            }
+        }
+    });
+    let base = url.await.expect("linli prints the URL it serves on");
     assert!(base.starts_with("http://127.0.0.1:"), "{base}");
     let client = reqwest::Client::new();
     let ready = client
