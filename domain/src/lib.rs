@@ -7,6 +7,7 @@ pub mod areas;
 pub mod audit;
 pub mod db;
 pub mod job_runs;
+pub mod ledger;
 pub mod matching;
 pub mod organizations;
 pub mod proxies;

@@ -301,6 +301,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     organization_members,
     api_keys,
     job_runs,
+    ledger_accounts,
+    ledger_transfers,
+    ledger_entries,
+    ledger_holds,
 );
 
 diesel::table! {
@@ -394,3 +398,103 @@ diesel::joinable!(organization_areas -> areas (area_id));
 diesel::joinable!(organization_members -> organizations (organization_id));
 diesel::joinable!(organization_members -> users (user_id));
 diesel::joinable!(api_keys -> organizations (organization_id));
+
+diesel::table! {
+    /// Points accounts: one per person and organization, and named system accounts per community.
+    ledger_accounts (id) {
+        /// Surrogate key.
+        id -> BigInt,
+        /// person, organization, issuance, redemption, expiry, donation_pool, clearing or escrow.
+        kind -> Text,
+        /// The person owning a person account.
+        user_id -> Nullable<BigInt>,
+        /// The organization owning an organization account.
+        organization_id -> Nullable<BigInt>,
+        /// The community of a system account.
+        community_id -> Nullable<BigInt>,
+        /// Cached sum of the account's entries, in whole points.
+        balance -> BigInt,
+        /// Only issuance and clearing accounts may go below zero.
+        may_go_negative -> Bool,
+        /// When it was opened.
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// Immutable movements of points from one account to another.
+    ledger_transfers (id) {
+        /// Surrogate key, in posting order.
+        id -> BigInt,
+        /// Unique per movement: a retry finds the first posting.
+        idempotency_key -> Text,
+        /// earn, grant, hold, capture, release, donate, transfer, expire, reverse or clearing.
+        kind -> Text,
+        /// The account points leave.
+        debit_account_id -> BigInt,
+        /// The account points reach.
+        credit_account_id -> BigInt,
+        /// Whole points, positive.
+        amount -> BigInt,
+        /// What caused it (task, redemption, grant…).
+        cause_type -> Text,
+        /// Which one.
+        cause_id -> Text,
+        /// The transfer a reversal corrects.
+        reverses_transfer_id -> Nullable<BigInt>,
+        /// Who made it happen, if a person did.
+        actor_id -> Nullable<BigInt>,
+        /// Why, in words.
+        memo -> Text,
+        /// When it was posted.
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// Two per transfer: the debit (negative) and the credit (positive).
+    ledger_entries (id) {
+        /// Surrogate key, in posting order.
+        id -> BigInt,
+        /// The transfer it belongs to.
+        transfer_id -> BigInt,
+        /// The account it moves.
+        account_id -> BigInt,
+        /// Signed whole points.
+        amount -> BigInt,
+        /// The account's balance after this entry.
+        balance_after -> BigInt,
+        /// When it was posted.
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// Points set aside for a redemption until it is fulfilled, cancelled or lapses.
+    ledger_holds (id) {
+        /// Surrogate key.
+        id -> BigInt,
+        /// The account the points came from.
+        account_id -> BigInt,
+        /// The escrow account holding them.
+        escrow_account_id -> BigInt,
+        /// Whole points.
+        amount -> BigInt,
+        /// open, captured, released or expired.
+        status -> Text,
+        /// The transfer into escrow.
+        hold_transfer_id -> BigInt,
+        /// The transfer out of escrow.
+        resolution_transfer_id -> Nullable<BigInt>,
+        /// What the hold is for.
+        cause_type -> Text,
+        /// Which one.
+        cause_id -> Text,
+        /// When an open hold lapses.
+        expires_at -> Timestamp,
+        /// When it was placed.
+        created_at -> Timestamp,
+        /// When it was resolved.
+        resolved_at -> Nullable<Timestamp>,
+    }
+}

@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 
 pub mod housekeeping;
+pub mod ledger;
 pub mod runner;
 pub mod schedule;
 pub mod scheduler;

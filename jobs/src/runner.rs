@@ -42,6 +42,9 @@ pub enum JobError {
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The job found something that must never happen, or could not finish its work.
+    #[error("{0}")]
+    Invariant(String),
 }
 
 /// What the job machinery needs from configuration.

@@ -9,8 +9,8 @@ use croner::Cron;
 use croner::parser::{CronParser, Seconds};
 use linli_domain::job_runs::Granularity;
 
-use crate::housekeeping;
 use crate::runner::JobFn;
+use crate::{housekeeping, ledger};
 
 /// A job Linli can run, with the schedule it gets unless configuration says otherwise.
 #[derive(Debug, Clone, Copy)]
@@ -26,12 +26,26 @@ pub struct JobSpec {
 }
 
 /// Every job Linli knows, registered here and nowhere else; configuration may only name these.
-pub const CATALOGUE: &[JobSpec] = &[JobSpec {
-    name: "purge_expired_sessions",
-    default_schedule: "0 17 3 * * *",
-    reason: "removes sign-in sessions past their expiry so stolen old tokens are gone from the store",
-    run: |context| Box::pin(housekeeping::purge_expired_sessions(context)),
-}];
+pub const CATALOGUE: &[JobSpec] = &[
+    JobSpec {
+        name: "purge_expired_sessions",
+        default_schedule: "0 17 3 * * *",
+        reason: "removes sign-in sessions past their expiry so stolen old tokens are gone from the store",
+        run: |context| Box::pin(housekeeping::purge_expired_sessions(context)),
+    },
+    JobSpec {
+        name: "reconcile_ledger",
+        default_schedule: "0 30 4 * * *",
+        reason: "proves every night that the points ledger balances, loudly when it does not",
+        run: |context| Box::pin(ledger::reconcile_ledger(context)),
+    },
+    JobSpec {
+        name: "expire_holds",
+        default_schedule: "0 */5 * * * *",
+        reason: "returns points held for redemptions that were neither fulfilled nor cancelled in time",
+        run: |context| Box::pin(ledger::expire_holds(context)),
+    },
+];
 
 /// The catalogue entry called `name`.
 pub fn find(name: &str) -> Option<&'static JobSpec> {

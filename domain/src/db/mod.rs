@@ -14,7 +14,7 @@ use tokio::sync::Semaphore;
 pub use connection::{
     AnyConnection, ConnectError, ConnectionManager, SqliteOptions, SqliteSynchronous,
 };
-pub use transaction::{TransactionError, is_unique_violation, write};
+pub use transaction::{TransactionError, is_unique_violation, read_snapshot, write};
 pub use url::{DatabaseUrl, DatabaseUrlError, redact};
 
 /// A pooled connection.

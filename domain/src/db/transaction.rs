@@ -45,6 +45,29 @@ where
     }
 }
 
+/// Runs `work` against one consistent snapshot, for checks that read many tables at once
+/// (reconciliation): on PostgreSQL a `REPEATABLE READ READ ONLY` transaction, on SQLite a
+/// deferred read transaction (WAL readers see one snapshot). Nothing can be written.
+pub fn read_snapshot<T, E, F>(conn: &mut AnyConnection, work: F) -> Result<T, E>
+where
+    E: TransactionError,
+    F: FnOnce(&mut AnyConnection) -> Result<T, E>,
+{
+    match conn {
+        AnyConnection::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN")?,
+        AnyConnection::Postgresql(c) => AnsiTransactionManager::begin_transaction_sql(
+            c,
+            "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+        )?,
+    }
+    let outcome = work(conn);
+    // Nothing was written, so ending with a rollback is the same as a commit and cheaper.
+    if let Err(rollback_error) = rollback(conn) {
+        tracing::error!(error = %rollback_error, "ending a read snapshot failed");
+    }
+    outcome
+}
+
 fn attempt_once<T, E, F>(conn: &mut AnyConnection, work: &mut F) -> Result<T, E>
 where
     E: TransactionError,

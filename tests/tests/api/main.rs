@@ -8,6 +8,7 @@ mod cli;
 mod edge;
 mod health;
 mod jobs;
+mod ledger;
 mod lifecycle;
 mod openapi;
 mod organizations;
