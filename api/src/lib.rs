@@ -15,6 +15,7 @@ pub mod job_runs;
 pub mod metrics;
 pub mod organizations;
 pub mod partner;
+pub mod points;
 pub mod privacy;
 pub mod problem;
 pub mod proxies;

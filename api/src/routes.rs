@@ -9,6 +9,7 @@ use crate::audit::AuditApi;
 use crate::job_runs::JobRunsApi;
 use crate::organizations::OrganizationsApi;
 use crate::partner::PartnerApi;
+use crate::points::PointsApi;
 use crate::privacy::PrivacyApi;
 use crate::proxies::ProxiesApi;
 use crate::residents::ResidentsApi;
@@ -45,6 +46,8 @@ pub enum ApiTags {
     ApiKeys,
     /// What partner systems call with an API key, for their own organization.
     Partner,
+    /// Volunteer points: balances, statements, donations and grants.
+    Points,
 }
 
 /// All API structs, in the order they appear in the spec.
@@ -62,6 +65,7 @@ pub type Api = (
     OrganizationsApi,
     ApiKeysApi,
     PartnerApi,
+    PointsApi,
 );
 
 /// The OpenAPI service over every resource.
@@ -103,7 +107,10 @@ pub fn service(state: AppState) -> OpenApiService<Api, ()> {
         ApiKeysApi {
             state: state.clone(),
         },
-        PartnerApi { state },
+        PartnerApi {
+            state: state.clone(),
+        },
+        PointsApi { state },
     );
     OpenApiService::new(api, "Linli", env!("CARGO_PKG_VERSION"))
         .summary("Smart-community coordination: needs, volunteers, points and paid services")

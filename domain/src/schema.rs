@@ -398,6 +398,7 @@ diesel::joinable!(organization_areas -> areas (area_id));
 diesel::joinable!(organization_members -> organizations (organization_id));
 diesel::joinable!(organization_members -> users (user_id));
 diesel::joinable!(api_keys -> organizations (organization_id));
+diesel::joinable!(ledger_entries -> ledger_transfers (transfer_id));
 
 diesel::table! {
     /// Points accounts: one per person and organization, and named system accounts per community.

@@ -8,6 +8,7 @@
 
 pub mod rules;
 pub mod store;
+pub mod usecases;
 
 use chrono::NaiveDateTime;
 

@@ -545,6 +545,90 @@ pub fn resolve_hold(
     })
 }
 
+/// Points an account has on hold (in escrow for open holds).
+pub fn on_hold(conn: &mut AnyConnection, account: AccountId) -> Result<Points, StoreError> {
+    let held: i64 = ledger_holds::table
+        .filter(ledger_holds::account_id.eq(account.0))
+        .filter(ledger_holds::status.eq(HoldStatus::Open.as_str()))
+        .select(sql::<BigInt>("CAST(COALESCE(SUM(amount), 0) AS BIGINT)"))
+        .first(conn)?;
+    Ok(Points(held))
+}
+
+/// One line of a statement: an entry with the transfer it belongs to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatementLine {
+    /// When it was posted.
+    pub at: NaiveDateTime,
+    /// The transfer.
+    pub transfer: TransferId,
+    /// Why points moved.
+    pub kind: TransferKind,
+    /// Signed: positive in, negative out.
+    pub amount: Points,
+    /// The balance after it.
+    pub balance_after: Points,
+    /// What caused it.
+    pub cause: Cause,
+    /// Why, in words.
+    pub memo: String,
+}
+
+/// The balance before `from` and every entry of `account` in `[from, to)`, oldest first.
+pub fn statement_lines(
+    conn: &mut AnyConnection,
+    account: AccountId,
+    from: NaiveDateTime,
+    to: NaiveDateTime,
+) -> Result<(Points, Vec<StatementLine>), StoreError> {
+    let opening: i64 = ledger_entries::table
+        .filter(ledger_entries::account_id.eq(account.0))
+        .filter(ledger_entries::created_at.lt(from))
+        .order(ledger_entries::id.desc())
+        .select(ledger_entries::balance_after)
+        .first(conn)
+        .optional()?
+        .unwrap_or(0);
+    let rows: Vec<(NaiveDateTime, i64, i64, i64, String, String, String, String)> =
+        ledger_entries::table
+            .inner_join(ledger_transfers::table)
+            .filter(ledger_entries::account_id.eq(account.0))
+            .filter(ledger_entries::created_at.ge(from))
+            .filter(ledger_entries::created_at.lt(to))
+            .order(ledger_entries::id)
+            .select((
+                ledger_entries::created_at,
+                ledger_entries::transfer_id,
+                ledger_entries::amount,
+                ledger_entries::balance_after,
+                ledger_transfers::kind,
+                ledger_transfers::cause_type,
+                ledger_transfers::cause_id,
+                ledger_transfers::memo,
+            ))
+            .load(conn)?;
+    let lines = rows
+        .into_iter()
+        .map(
+            |(at, transfer, amount, after, kind, cause_type, cause_id, memo)| {
+                Ok(StatementLine {
+                    at,
+                    transfer: TransferId(transfer),
+                    kind: TransferKind::parse(&kind).ok_or_else(|| corrupt("transfer kind"))?,
+                    amount: Points(amount),
+                    balance_after: Points(after),
+                    cause: Cause {
+                        kind: cause_type,
+                        id: cause_id,
+                    },
+                    memo,
+                })
+            },
+        )
+        .collect::<Result<_, StoreError>>()?;
+    Ok((Points(opening), lines))
+}
+
 /// Open holds that lapsed before `now`, oldest first, at most `limit`.
 pub fn lapsed_holds(
     conn: &mut AnyConnection,

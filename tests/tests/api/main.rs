@@ -13,4 +13,5 @@ mod lifecycle;
 mod openapi;
 mod organizations;
 mod people;
+mod points;
 mod smtp;

@@ -1,0 +1,153 @@
+//! Points over HTTP: balances, statements, donations to the pool, staff grants, and the
+//! ledger's reconciliation; retries with the same `Idempotency-Key` never move points twice.
+
+use linli_domain::access::Role;
+use linli_domain::accounts::UserId;
+use linli_domain::areas::AreaId;
+use linli_domain::db;
+use linli_domain::ledger::{
+    AccountKind, AccountOwner, Cause, NewTransfer, Points, TransferKind, store,
+};
+use linli_domain::time::now_utc;
+use linli_tests::{Reply, TestApp, engine_tests};
+use serde_json::json;
+
+/// Credits `amount` earned points to `user` (earning arrives with confirmed tasks; this sets
+/// up a balance directly in the ledger).
+async fn earn(app: &TestApp, user: i64, amount: i64) {
+    let community = AreaId(app.area("dongdajie-dongguan").await);
+    app.db()
+        .run(move |conn| {
+            db::write(conn, |conn| {
+                let issuance = store::account_for(
+                    conn,
+                    AccountOwner::System {
+                        community,
+                        kind: AccountKind::Issuance,
+                    },
+                    now_utc(),
+                )?;
+                let person =
+                    store::account_for(conn, AccountOwner::Person(UserId(user)), now_utc())?;
+                store::post(
+                    conn,
+                    now_utc(),
+                    &NewTransfer {
+                        idempotency_key: uuid::Uuid::new_v4().to_string(),
+                        kind: TransferKind::Earn,
+                        debit: issuance.id,
+                        credit: person.id,
+                        amount: Points(amount),
+                        cause: Cause::new("task", "7:1"),
+                        actor: None,
+                        memo: "helped with shopping".to_owned(),
+                    },
+                )
+            })
+        })
+        .await
+        .expect("points are earned");
+}
+
+async fn donate(app: &TestApp, token: &str, key: &str, amount: i64) -> Reply {
+    app.send_as(
+        token,
+        app.client
+            .post(format!("{}/api/v1/points/donations", app.address))
+            .header("Idempotency-Key", key)
+            .json(&json!({"amount": amount})),
+    )
+    .await
+}
+
+async fn grant(app: &TestApp, token: &str, key: &str, body: &serde_json::Value) -> Reply {
+    app.send_as(
+        token,
+        app.client
+            .post(format!("{}/api/v1/points/grants", app.address))
+            .header("Idempotency-Key", key)
+            .json(body),
+    )
+    .await
+}
+
+engine_tests! {
+    async fn a_volunteer_donates_once_per_key_and_reads_the_statement(app: TestApp) {
+        let (volunteer, token) = app.resident("13800138000", "dongguan-g1").await;
+        earn(&app, volunteer, 100).await;
+        let balance = app.get_as(&token, "/api/v1/points/balance").await;
+        assert_eq!((balance.status, balance.json["available"].as_i64()), (200, Some(100)), "{}", balance.text);
+        let first = donate(&app, &token, "gift-1", 30).await;
+        assert_eq!(first.status, 201, "{}", first.text);
+        assert_eq!(first.json["balance"]["available"], 70);
+        let retry = donate(&app, &token, "gift-1", 30).await;
+        assert_eq!(retry.status, 200, "a retry replays: {}", retry.text);
+        assert_eq!(retry.json["transfer_id"], first.json["transfer_id"]);
+        assert_eq!(retry.json["balance"]["available"], 70, "nothing moved twice");
+        donate(&app, &token, "gift-1", 31).await.assert_problem(422, "idempotency_key_reused");
+        donate(&app, &token, "gift-2", 500).await.assert_problem(409, "insufficient_points");
+        let missing_key = app.post_as(&token, "/api/v1/points/donations", &json!({"amount": 5})).await;
+        assert_eq!(missing_key.status, 400, "{}", missing_key.text);
+        let zero = donate(&app, &token, "gift-3", 0).await;
+        assert!(matches!(zero.status, 400 | 422), "{}", zero.text);
+        let statement = app.get_as(&token, "/api/v1/points/statement").await;
+        assert_eq!(statement.status, 200, "{}", statement.text);
+        assert_eq!((statement.json["opening_balance"].as_i64(), statement.json["closing_balance"].as_i64()), (Some(0), Some(70)));
+        let lines = statement.json["lines"].as_array().expect("lines");
+        let moves: Vec<(&str, i64, i64)> = lines.iter().map(|l| (l["kind"].as_str().unwrap_or_default(), l["amount"].as_i64().unwrap_or_default(), l["balance_after"].as_i64().unwrap_or_default())).collect();
+        assert_eq!(moves, [("earn", 100, 100), ("donate", -30, 70)]);
+        assert_eq!(lines[0]["cause_type"], "task");
+        let csv = app.get_as(&token, "/api/v1/points/statement.csv").await;
+        assert_eq!(csv.status, 200);
+        assert!(csv.content_type().starts_with("text/csv"), "{}", csv.content_type());
+        let rows: Vec<&str> = csv.text.trim_end().split("\r\n").collect();
+        assert_eq!(rows.len(), 3, "{}", csv.text);
+        assert!(rows[2].contains(",donate,-30,70,donation,"), "{}", rows[2]);
+        let backwards = app.get_as(&token, "/api/v1/points/statement?from=2026-12-01T00:00:00Z&to=2026-11-01T00:00:00Z").await;
+        backwards.assert_problem(422, "invalid_period");
+    }
+
+    async fn staff_grant_from_the_pool_within_their_area_and_it_is_audited(app: TestApp) {
+        let (donor, donor_token) = app.resident("13800138000", "dongguan-g1").await;
+        let (elder, elder_token) = app.resident("13800138001", "dongguan-g2").await;
+        earn(&app, donor, 80).await;
+        assert_eq!(donate(&app, &donor_token, "d", 60).await.status, 201);
+        let (_, staff) = app.staff("13900000003", Role::CommunityStaff, Some("-dongguan")).await;
+        let body = json!({"resident_id": elder, "amount": 25, "reason": "独居老人春节慰问"});
+        let granted = grant(&app, &staff, "g-1", &body).await;
+        assert_eq!(granted.status, 201, "{}", granted.text);
+        assert_eq!(granted.json["balance"]["available"], 25);
+        let elder_balance = app.get_as(&elder_token, "/api/v1/points/balance").await;
+        assert_eq!(elder_balance.json["available"], 25);
+        let staff_view = app.get_as(&staff, &format!("/api/v1/points/statement?user_id={elder}")).await;
+        assert_eq!(staff_view.json["lines"][0]["memo"], "独居老人春节慰问");
+        grant(&app, &staff, "g-2", &json!({"resident_id": elder, "amount": 36, "reason": "再次慰问"})).await.assert_problem(409, "insufficient_points");
+        let (_, outsider) = app.staff("13900000004", Role::CommunityStaff, Some("-beiguan")).await;
+        grant(&app, &outsider, "g-3", &body).await.assert_problem(404, "person_not_found");
+        app.get_as(&outsider, &format!("/api/v1/points/balance?user_id={elder}")).await.assert_problem(404, "person_not_found");
+        app.get_as(&donor_token, &format!("/api/v1/points/statement?user_id={elder}")).await.assert_problem(404, "person_not_found");
+        let (_, platform) = app.staff("13900000001", Role::PlatformAdmin, None).await;
+        let events = app.get_as(&platform, "/api/v1/audit-events").await;
+        assert!(events.json.as_array().expect("events").iter().any(|e| e["action"] == "points.granted" && e["subject_id"] == elder.to_string()), "{}", events.text);
+        let report = app.get_as(&platform, "/api/v1/ledger/reconciliation").await;
+        assert_eq!(report.status, 200, "{}", report.text);
+        assert_eq!((report.json["sound"].as_bool(), report.json["transfers"].as_i64(), report.json["balance_sum"].as_i64()), (Some(true), Some(3), Some(0)));
+        app.get_as(&staff, "/api/v1/ledger/reconciliation").await.assert_problem(403, "forbidden");
+    }
+
+    async fn simultaneous_donations_never_overdraw(app: TestApp) {
+        let (volunteer, token) = app.resident("13800138000", "dongguan-g1").await;
+        earn(&app, volunteer, 100).await;
+        let replies = futures_util::future::join_all((0..20).map(|i| {
+            let key = format!("burst-{i}");
+            let (app, token) = (&app, &token);
+            async move { donate(app, token, &key, 10).await }
+        }))
+        .await;
+        let created = replies.iter().filter(|r| r.status == 201).count();
+        let refused = replies.iter().filter(|r| r.status == 409).count();
+        assert_eq!((created, refused), (10, 10), "{:?}", replies.iter().map(|r| r.status).collect::<Vec<_>>());
+        let balance = app.get_as(&token, "/api/v1/points/balance").await;
+        assert_eq!(balance.json["available"], 0);
+    }
+}
