@@ -286,17 +286,26 @@ fn map_error(error: PointsError) -> PointsOperationError {
 fn period(
     from: Option<DateTime<Utc>>,
     to: Option<DateTime<Utc>>,
-) -> Result<(NaiveDateTime, NaiveDateTime), PointsOperationError> {
+) -> Result<(NaiveDateTime, NaiveDateTime), InvalidPeriod> {
     let to = to.map_or_else(|| now_utc() + TimeDelta::seconds(1), |t| t.naive_utc());
     let from = from.map_or(to - TimeDelta::days(30), |f| f.naive_utc());
     if from >= to || to - from > TimeDelta::days(MAX_STATEMENT_DAYS) {
-        return Err(PointsOperationError::Invalid(problem(
+        return Err(InvalidPeriod);
+    }
+    Ok((from, to))
+}
+
+/// A statement period that is backwards or longer than a year.
+struct InvalidPeriod;
+
+impl From<InvalidPeriod> for PointsOperationError {
+    fn from(_: InvalidPeriod) -> Self {
+        Self::Invalid(problem(
             StatusCode::UNPROCESSABLE_ENTITY,
             "invalid_period",
             format!("`from` must be before `to`, at most {MAX_STATEMENT_DAYS} days apart"),
-        )));
+        ))
     }
-    Ok((from, to))
 }
 
 /// The CSV form of a statement: a header and one row per line, UTF-8 with a byte-order mark so

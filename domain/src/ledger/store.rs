@@ -574,6 +574,27 @@ pub struct StatementLine {
     pub memo: String,
 }
 
+#[derive(Queryable, Selectable)]
+#[diesel(check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
+struct StatementRow {
+    #[diesel(select_expression = ledger_entries::created_at)]
+    created_at: NaiveDateTime,
+    #[diesel(select_expression = ledger_entries::transfer_id)]
+    transfer_id: i64,
+    #[diesel(select_expression = ledger_entries::amount)]
+    amount: i64,
+    #[diesel(select_expression = ledger_entries::balance_after)]
+    balance_after: i64,
+    #[diesel(select_expression = ledger_transfers::kind)]
+    kind: String,
+    #[diesel(select_expression = ledger_transfers::cause_type)]
+    cause_type: String,
+    #[diesel(select_expression = ledger_transfers::cause_id)]
+    cause_id: String,
+    #[diesel(select_expression = ledger_transfers::memo)]
+    memo: String,
+}
+
 /// The balance before `from` and every entry of `account` in `[from, to)`, oldest first.
 pub fn statement_lines(
     conn: &mut AnyConnection,
@@ -589,42 +610,30 @@ pub fn statement_lines(
         .first(conn)
         .optional()?
         .unwrap_or(0);
-    let rows: Vec<(NaiveDateTime, i64, i64, i64, String, String, String, String)> =
-        ledger_entries::table
-            .inner_join(ledger_transfers::table)
-            .filter(ledger_entries::account_id.eq(account.0))
-            .filter(ledger_entries::created_at.ge(from))
-            .filter(ledger_entries::created_at.lt(to))
-            .order(ledger_entries::id)
-            .select((
-                ledger_entries::created_at,
-                ledger_entries::transfer_id,
-                ledger_entries::amount,
-                ledger_entries::balance_after,
-                ledger_transfers::kind,
-                ledger_transfers::cause_type,
-                ledger_transfers::cause_id,
-                ledger_transfers::memo,
-            ))
-            .load(conn)?;
+    let rows: Vec<StatementRow> = ledger_entries::table
+        .inner_join(ledger_transfers::table)
+        .filter(ledger_entries::account_id.eq(account.0))
+        .filter(ledger_entries::created_at.ge(from))
+        .filter(ledger_entries::created_at.lt(to))
+        .order(ledger_entries::id)
+        .select(StatementRow::as_select())
+        .load(conn)?;
     let lines = rows
         .into_iter()
-        .map(
-            |(at, transfer, amount, after, kind, cause_type, cause_id, memo)| {
-                Ok(StatementLine {
-                    at,
-                    transfer: TransferId(transfer),
-                    kind: TransferKind::parse(&kind).ok_or_else(|| corrupt("transfer kind"))?,
-                    amount: Points(amount),
-                    balance_after: Points(after),
-                    cause: Cause {
-                        kind: cause_type,
-                        id: cause_id,
-                    },
-                    memo,
-                })
-            },
-        )
+        .map(|row| {
+            Ok(StatementLine {
+                at: row.created_at,
+                transfer: TransferId(row.transfer_id),
+                kind: TransferKind::parse(&row.kind).ok_or_else(|| corrupt("transfer kind"))?,
+                amount: Points(row.amount),
+                balance_after: Points(row.balance_after),
+                cause: Cause {
+                    kind: row.cause_type,
+                    id: row.cause_id,
+                },
+                memo: row.memo,
+            })
+        })
         .collect::<Result<_, StoreError>>()?;
     Ok((Points(opening), lines))
 }

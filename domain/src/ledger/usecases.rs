@@ -205,10 +205,6 @@ pub async fn donate_to_pool(
 
 /// Staff over a resident's home grid grant points from the community's donation pool to the
 /// resident (e.g. an elder living alone), with a reason; audited.
-#[expect(
-    clippy::too_many_arguments,
-    reason = "each input of a grant is distinct and required"
-)]
 pub async fn grant_from_pool(
     db: &Db,
     principal: Principal,

@@ -128,7 +128,7 @@ engine_tests! {
         app.get_as(&donor_token, &format!("/api/v1/points/statement?user_id={elder}")).await.assert_problem(404, "person_not_found");
         let (_, platform) = app.staff("13900000001", Role::PlatformAdmin, None).await;
         let events = app.get_as(&platform, "/api/v1/audit-events").await;
-        assert!(events.json.as_array().expect("events").iter().any(|e| e["action"] == "points.granted" && e["subject_id"] == elder.to_string()), "{}", events.text);
+        assert!(events.json.as_array().expect("events").iter().any(|e| e["action"] == "points.granted" && e["subject_id"].as_str() == Some(elder.to_string().as_str())), "{}", events.text);
         let report = app.get_as(&platform, "/api/v1/ledger/reconciliation").await;
         assert_eq!(report.status, 200, "{}", report.text);
         assert_eq!((report.json["sound"].as_bool(), report.json["transfers"].as_i64(), report.json["balance_sum"].as_i64()), (Some(true), Some(3), Some(0)));
