@@ -16,6 +16,7 @@ pub mod metrics;
 pub mod organizations;
 pub mod partner;
 pub mod points;
+pub mod points_policy;
 pub mod privacy;
 pub mod problem;
 pub mod proxies;

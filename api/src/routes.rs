@@ -10,6 +10,7 @@ use crate::job_runs::JobRunsApi;
 use crate::organizations::OrganizationsApi;
 use crate::partner::PartnerApi;
 use crate::points::PointsApi;
+use crate::points_policy::PointsPolicyApi;
 use crate::privacy::PrivacyApi;
 use crate::proxies::ProxiesApi;
 use crate::residents::ResidentsApi;
@@ -66,6 +67,7 @@ pub type Api = (
     ApiKeysApi,
     PartnerApi,
     PointsApi,
+    PointsPolicyApi,
 );
 
 /// The OpenAPI service over every resource.
@@ -110,7 +112,10 @@ pub fn service(state: AppState) -> OpenApiService<Api, ()> {
         PartnerApi {
             state: state.clone(),
         },
-        PointsApi { state },
+        PointsApi {
+            state: state.clone(),
+        },
+        PointsPolicyApi { state },
     );
     OpenApiService::new(api, "Linli", env!("CARGO_PKG_VERSION"))
         .summary("Smart-community coordination: needs, volunteers, points and paid services")

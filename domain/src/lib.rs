@@ -10,6 +10,7 @@ pub mod job_runs;
 pub mod ledger;
 pub mod matching;
 pub mod organizations;
+pub mod points_policy;
 pub mod proxies;
 pub mod residents;
 pub mod schema;

@@ -305,6 +305,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     ledger_transfers,
     ledger_entries,
     ledger_holds,
+    points_policies,
 );
 
 diesel::table! {
@@ -497,5 +498,39 @@ diesel::table! {
         created_at -> Timestamp,
         /// When it was resolved.
         resolved_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    /// Versions of each community's points policy; never edited.
+    points_policies (id) {
+        /// Surrogate key.
+        id -> BigInt,
+        /// The community.
+        community_id -> BigInt,
+        /// 1, 2, 3… per community.
+        version -> Integer,
+        /// First local date it applies to.
+        effective_from -> Date,
+        /// Points for one hour of help.
+        points_per_hour -> BigInt,
+        /// Extra per cent for urgent needs.
+        urgent_bonus_percent -> BigInt,
+        /// Most points a person may earn a day.
+        daily_cap -> Nullable<BigInt>,
+        /// Most points a person may hold.
+        balance_cap -> Nullable<BigInt>,
+        /// Months until earned points expire.
+        expiry_months -> Nullable<Integer>,
+        /// Age from which elder-care rewards may be redeemed.
+        elder_redemption_age -> Nullable<Integer>,
+        /// Whether points may be given to relatives.
+        relative_transfers_allowed -> Bool,
+        /// Honour hours staff may add per person and year.
+        honour_hours_yearly_cap -> Nullable<BigInt>,
+        /// Who set it.
+        created_by -> BigInt,
+        /// When it was set.
+        created_at -> Timestamp,
     }
 }

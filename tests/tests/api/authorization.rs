@@ -10,7 +10,13 @@ use linli_tests::engine_tests;
 use serde_json::{Value, json};
 
 /// Operations an outsider may legitimately call on another's object, and why.
-const PUBLIC: &[(&str, &str)] = &[("get_organization", "public profiles carry no personal data")];
+const PUBLIC: &[(&str, &str)] = &[
+    ("get_organization", "public profiles carry no personal data"),
+    (
+        "get_points_policy",
+        "what an hour of help earns is public to every volunteer",
+    ),
+];
 
 /// A valid body for operations that take one, so that validation cannot answer first.
 fn body_for(operation: &str) -> Value {
@@ -19,6 +25,9 @@ fn body_for(operation: &str) -> Value {
             json!({"low_income": true, "disability_level": 1, "lives_alone": true, "disabled": false, "evidence_notes": "入户核查"})
         }
         "update_area" => json!({"name_zh": "改名"}),
+        "update_points_policy" => {
+            json!({"effective_from": "2099-01-01", "terms": {"points_per_hour": 10, "urgent_bonus_percent": 20, "relative_transfers_allowed": true}})
+        }
         "update_organization" => json!({"name_zh": "改名", "description": "x"}),
         "add_organization_member" => json!({"user_id": 1, "role": "member"}),
         "create_api_key" => json!({"name": "walk", "scopes": ["organization:read"]}),

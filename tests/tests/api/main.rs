@@ -14,4 +14,5 @@ mod openapi;
 mod organizations;
 mod people;
 mod points;
+mod points_policy;
 mod smtp;
