@@ -181,6 +181,26 @@ engine_tests! {
     }
 }
 
+/// Delivery on, but an idle worker would only look again after a minute.
+fn slow_poll(config: &mut linli_api::Config) {
+    linli_tests::delivery(config);
+    config.delivery_poll_interval_ms = 60_000;
+}
+
+engine_tests! {
+    with = slow_poll;
+
+    async fn a_change_that_writes_an_email_wakes_the_idle_worker(app: TestApp) {
+        // Let the worker go idle on its long poll first.
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let started = std::time::Instant::now();
+        register_with_email(&app, "13800138108", "wu@linli.test", "en", "Wu").await;
+        let received = app.wait_for_mail(1, Duration::from_secs(10)).await;
+        assert_eq!(received.len(), 1, "the email left without waiting for the poll");
+        assert!(started.elapsed() < Duration::from_secs(10), "{:?}", started.elapsed());
+    }
+}
+
 /// Delivery on, in a zone where it is 03:00 now: inside quiet hours.
 fn at_night(config: &mut linli_api::Config) {
     linli_tests::delivery(config);
