@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use linli_domain::db::{DatabaseUrl, Db, migrate};
 use poem::listener::{Acceptor, Listener, TcpAcceptor, TcpListener};
-use poem::{EndpointExt, Route, Server, get};
+use poem::{Endpoint, EndpointExt, Route, Server, get};
 
 use crate::config::Config;
 use crate::state::AppState;
@@ -62,6 +62,9 @@ pub enum StartError {
     /// The job scheduler could not be set up or started.
     #[error(transparent)]
     Jobs(#[from] linli_jobs::SchedulerError),
+    /// The email channel could not be set up.
+    #[error(transparent)]
+    Email(#[from] linli_jobs::email::EmailSetupError),
 }
 
 /// A bound, ready-to-serve Linli.
@@ -71,7 +74,14 @@ pub struct Application {
     db: Db,
     config: Config,
     jobs: Option<linli_jobs::Scheduler>,
+    delivery: Option<DeliveryPlan>,
     sqlite_lock: Option<File>,
+}
+
+/// The outbox worker, ready to start with the server.
+struct DeliveryPlan {
+    settings: linli_jobs::delivery::Settings,
+    senders: linli_jobs::delivery::Senders,
 }
 
 /// Takes `<database>.lock` beside an SQLite database, exclusively and for as long as the
@@ -169,12 +179,25 @@ impl Application {
             tracing::info!("scheduled jobs do not run in this instance (LINLI_JOBS_ENABLED=false)");
             None
         };
+        let delivery = if config.delivery_enabled {
+            let email = linli_jobs::email::EmailSender::new(db.clone(), config.email_settings()?)?;
+            Some(DeliveryPlan {
+                settings: config.delivery_settings(),
+                senders: linli_jobs::delivery::Senders { email },
+            })
+        } else {
+            tracing::info!(
+                "outbox messages are not delivered by this instance (LINLI_DELIVERY_ENABLED=false)"
+            );
+            None
+        };
         Ok(Self {
             acceptor,
             port,
             db,
             config,
             jobs,
+            delivery,
             sqlite_lock,
         })
     }
@@ -199,20 +222,39 @@ impl Application {
         if let Some(jobs) = &self.jobs {
             jobs.start().await.map_err(std::io::Error::other)?;
         }
-        let app = endpoint(AppState::new(self.db.clone(), self.config.clone()));
+        let delivery = self.delivery.map(|plan| {
+            linli_jobs::delivery::DeliveryWorker::start(
+                self.db.clone(),
+                plan.settings,
+                plan.senders,
+                linli_jobs::instance_id(),
+            )
+        });
+        let wake = delivery
+            .as_ref()
+            .map(linli_jobs::delivery::DeliveryWorker::waker);
+        let app = endpoint(AppState::new(self.db.clone(), self.config.clone()), wake);
         let served = Server::new_with_acceptor(self.acceptor)
             .run_with_graceful_shutdown(app, shutdown, Some(grace))
             .await;
         if let Some(jobs) = self.jobs {
             jobs.shutdown(grace).await;
         }
+        if let Some(delivery) = delivery {
+            delivery.shutdown(grace).await;
+        }
         drop(self.sqlite_lock);
         served
     }
 }
 
-/// The whole HTTP surface: API, docs, health, metrics, wrapped by the edge.
-pub fn endpoint(state: AppState) -> impl poem::Endpoint<Output = poem::Response> + 'static {
+/// The whole HTTP surface: API, docs, health, metrics, wrapped by the edge. After each
+/// successful change the outbox worker (when `wake` is given) is woken, since the change may
+/// have written a message: emails leave at once instead of at the next poll.
+pub fn endpoint(
+    state: AppState,
+    wake: Option<linli_jobs::delivery::Waker>,
+) -> impl poem::Endpoint<Output = poem::Response> + 'static {
     let max_body_bytes = state.config.max_body_bytes;
     let db = state.db.clone();
     let api = routes::service(state);
@@ -226,5 +268,21 @@ pub fn endpoint(state: AppState) -> impl poem::Endpoint<Output = poem::Response>
         .at("/readyz", get(health::readyz))
         .at("/metrics", get(health::metrics))
         .data(db);
-    edge::wrap(route, max_body_bytes)
+    edge::wrap(route, max_body_bytes).around(move |inner, request| {
+        let wake = wake.clone();
+        async move {
+            let changes = !matches!(
+                *request.method(),
+                poem::http::Method::GET | poem::http::Method::HEAD | poem::http::Method::OPTIONS
+            );
+            let response = inner.call(request).await?;
+            if changes
+                && response.status().is_success()
+                && let Some(wake) = &wake
+            {
+                wake.wake();
+            }
+            Ok(response)
+        }
+    })
 }

@@ -7,7 +7,9 @@ use crate::api_keys::ApiKeysApi;
 use crate::areas::AreasApi;
 use crate::audit::AuditApi;
 use crate::job_runs::JobRunsApi;
+use crate::notifications::NotificationsApi;
 use crate::organizations::OrganizationsApi;
+use crate::outbox::OutboxApi;
 use crate::partner::PartnerApi;
 use crate::points::PointsApi;
 use crate::points_policy::PointsPolicyApi;
@@ -37,6 +39,10 @@ pub enum ApiTags {
     Audit,
     /// Scheduled jobs and the record of their runs.
     Jobs,
+    /// The outbox of emails and webhooks waiting, delivered or dead.
+    Outbox,
+    /// One's own in-app notifications and notification preferences.
+    Notifications,
     /// Volunteer profiles, verification and credentials.
     Volunteers,
     /// Resident profiles, eligibility and proxy consents.
@@ -53,69 +59,63 @@ pub enum ApiTags {
 
 /// All API structs, in the order they appear in the spec.
 pub type Api = (
+    IdentityApis,
+    OperationsApis,
+    PeopleApis,
+    OrganizationApis,
+    PointsApis,
+);
+
+/// Accounts, sign-in, the area tree, roles and the audit log.
+pub type IdentityApis = (
     AccountsApi,
     PrivacyApi,
     SessionsApi,
     AreasApi,
     RolesApi,
     AuditApi,
-    JobRunsApi,
-    VolunteersApi,
-    ResidentsApi,
-    ProxiesApi,
-    OrganizationsApi,
-    ApiKeysApi,
-    PartnerApi,
-    PointsApi,
-    PointsPolicyApi,
 );
+
+/// What operators watch: job runs, the outbox, and people's notifications.
+pub type OperationsApis = (JobRunsApi, OutboxApi, NotificationsApi);
+
+/// Volunteers, residents and their proxies.
+pub type PeopleApis = (VolunteersApi, ResidentsApi, ProxiesApi);
+
+/// Organizations, their API keys and what partners call.
+pub type OrganizationApis = (OrganizationsApi, ApiKeysApi, PartnerApi);
+
+/// Points and their policy.
+pub type PointsApis = (PointsApi, PointsPolicyApi);
 
 /// The OpenAPI service over every resource.
 pub fn service(state: AppState) -> OpenApiService<Api, ()> {
+    let s = || state.clone();
     let api = (
-        AccountsApi {
-            state: state.clone(),
-        },
-        PrivacyApi {
-            state: state.clone(),
-        },
-        SessionsApi {
-            state: state.clone(),
-        },
-        AreasApi {
-            state: state.clone(),
-        },
-        RolesApi {
-            state: state.clone(),
-        },
-        AuditApi {
-            state: state.clone(),
-        },
-        JobRunsApi {
-            state: state.clone(),
-        },
-        VolunteersApi {
-            state: state.clone(),
-        },
-        ResidentsApi {
-            state: state.clone(),
-        },
-        ProxiesApi {
-            state: state.clone(),
-        },
-        OrganizationsApi {
-            state: state.clone(),
-        },
-        ApiKeysApi {
-            state: state.clone(),
-        },
-        PartnerApi {
-            state: state.clone(),
-        },
-        PointsApi {
-            state: state.clone(),
-        },
-        PointsPolicyApi { state },
+        (
+            AccountsApi { state: s() },
+            PrivacyApi { state: s() },
+            SessionsApi { state: s() },
+            AreasApi { state: s() },
+            RolesApi { state: s() },
+            AuditApi { state: s() },
+        ),
+        (
+            JobRunsApi { state: s() },
+            OutboxApi { state: s() },
+            NotificationsApi { state: s() },
+        ),
+        (
+            VolunteersApi { state: s() },
+            ResidentsApi { state: s() },
+            ProxiesApi { state: s() },
+        ),
+        (
+            OrganizationsApi { state: s() },
+            ApiKeysApi { state: s() },
+            PartnerApi { state: s() },
+        ),
+        (PointsApi { state: s() }, PointsPolicyApi { state: s() }),
     );
     OpenApiService::new(api, "Linli", env!("CARGO_PKG_VERSION"))
         .summary("Smart-community coordination: needs, volunteers, points and paid services")

@@ -306,6 +306,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     ledger_entries,
     ledger_holds,
     points_policies,
+    outbox,
+    notifications,
+    notification_preferences,
 );
 
 diesel::table! {
@@ -502,6 +505,39 @@ diesel::table! {
 }
 
 diesel::table! {
+    /// Messages leaving Linli (emails, webhooks), written inside the transaction that causes
+    /// them and delivered after commit.
+    outbox (id) {
+        /// UUID v7; also the email Message-ID and the webhook-id.
+        id -> Text,
+        /// email or webhook.
+        channel -> Text,
+        /// Event name, e.g. `account.welcome`.
+        topic -> Text,
+        /// email: the user id; webhook: the endpoint id.
+        recipient -> Text,
+        /// JSON the channel's sender builds the message from.
+        payload -> Text,
+        /// pending, delivered or dead.
+        status -> Text,
+        /// Delivery attempts so far.
+        attempts -> Integer,
+        /// Not before this instant.
+        next_attempt_at -> Timestamp,
+        /// The worker instance delivering it.
+        claimed_by -> Nullable<Text>,
+        /// Until when that worker holds it.
+        claimed_until -> Nullable<Timestamp>,
+        /// Why the last attempt failed.
+        last_error -> Nullable<Text>,
+        /// When it was written.
+        created_at -> Timestamp,
+        /// When it was delivered.
+        delivered_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
     /// Versions of each community's points policy; never edited.
     points_policies (id) {
         /// Surrogate key.
@@ -534,3 +570,46 @@ diesel::table! {
         created_at -> Timestamp,
     }
 }
+
+diesel::table! {
+    /// In-app notifications, rendered in the recipient's language.
+    notifications (id) {
+        /// Surrogate key.
+        id -> BigInt,
+        /// Whose notification.
+        user_id -> BigInt,
+        /// Event name, e.g. `volunteer.verified`.
+        topic -> Text,
+        /// Preference category.
+        category -> Text,
+        /// Urgent notices always reach in-app and ignore quiet hours.
+        urgent -> Bool,
+        /// Short title.
+        title -> Text,
+        /// The text.
+        body -> Text,
+        /// When it was written.
+        created_at -> Timestamp,
+        /// When its recipient marked it read.
+        read_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    /// A person's notification choices per category and channel.
+    notification_preferences (user_id, category) {
+        /// Whose choice.
+        user_id -> BigInt,
+        /// The category.
+        category -> Text,
+        /// Show in the app.
+        in_app -> Bool,
+        /// Send by email.
+        email -> Bool,
+        /// When it last changed.
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(notifications -> users (user_id));
+diesel::joinable!(notification_preferences -> users (user_id));

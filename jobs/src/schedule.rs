@@ -45,6 +45,12 @@ pub const CATALOGUE: &[JobSpec] = &[
         reason: "returns points held for redemptions that were neither fulfilled nor cancelled in time",
         run: |context| Box::pin(ledger::expire_holds(context)),
     },
+    JobSpec {
+        name: "purge_delivered_outbox",
+        default_schedule: "0 37 3 * * *",
+        reason: "removes delivered outbox messages (and long-dead ones) past their retention so the queue stays small",
+        run: |context| Box::pin(housekeeping::purge_delivered_outbox(context)),
+    },
 ];
 
 /// The catalogue entry called `name`.

@@ -198,8 +198,8 @@ engine_tests! {
         assert_eq!(app.get_as(&live, "/api/v1/me").await.status, 200);
         app.get_as(&long_expired, "/api/v1/me").await.assert_problem(401, "invalid_token");
 
-        let (code, stdout, _) = jobs_run(&app, &[JOB]).await;
-        assert_eq!(code, 0);
+        let (code, stdout, stderr) = jobs_run(&app, &[JOB]).await;
+        assert_eq!(code, 0, "{stdout}{stderr}");
         assert!(stdout.contains("already succeeded"), "the slot runs once: {stdout}");
 
         let (_, admin) = app.staff("13900000009", Role::PlatformAdmin, None).await;

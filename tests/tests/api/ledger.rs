@@ -427,6 +427,7 @@ engine_tests! {
             ),
             now: now_utc(),
             zone: chrono_tz::Asia::Shanghai,
+            retention: linli_jobs::runner::Retention::default(),
         };
         let counts = linli_jobs::ledger::expire_holds(context()).await.expect("holds expire");
         assert_eq!(counts["holds_released"], 1);
