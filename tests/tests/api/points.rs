@@ -1,6 +1,7 @@
 //! Points over HTTP: balances, statements, donations to the pool, staff grants, and the
 //! ledger's reconciliation; retries with the same `Idempotency-Key` never move points twice.
 
+use futures_util::StreamExt;
 use linli_domain::access::Role;
 use linli_domain::accounts::UserId;
 use linli_domain::areas::AreaId;
@@ -133,6 +134,34 @@ engine_tests! {
         assert_eq!(report.status, 200, "{}", report.text);
         assert_eq!((report.json["sound"].as_bool(), report.json["transfers"].as_i64(), report.json["balance_sum"].as_i64()), (Some(true), Some(3), Some(0)));
         app.get_as(&staff, "/api/v1/ledger/reconciliation").await.assert_problem(403, "forbidden");
+    }
+
+    async fn a_duplicate_storm_posts_each_key_exactly_once(app: TestApp) {
+        // CI size; the figure (200 keys × 50 copies) runs with LINLI_STORM_KEYS=200
+        // LINLI_STORM_COPIES=50.
+        let size = |name: &str, default: usize| std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default);
+        let (keys, copies) = (size("LINLI_STORM_KEYS", 20), size("LINLI_STORM_COPIES", 10));
+        let (volunteer, token) = app.resident("13800138000", "dongguan-g1").await;
+        earn(&app, volunteer, i64::try_from(keys).expect("a small number")).await;
+        let started = std::time::Instant::now();
+        // Key-major order with a bounded number in flight: every copy of a key is sent at once,
+        // several keys at a time, without running out of sockets.
+        let in_flight = size("LINLI_STORM_IN_FLIGHT", 500);
+        let replies: Vec<u16> = futures_util::stream::iter((0..keys * copies).map(|i| {
+            let key = format!("storm-{}", i / copies);
+            let (app, token) = (&app, &token);
+            async move { donate(app, token, &key, 1).await.status }
+        }))
+        .buffer_unordered(in_flight)
+        .collect()
+        .await;
+        let elapsed = started.elapsed();
+        let created = replies.iter().filter(|s| **s == 201).count();
+        let replayed = replies.iter().filter(|s| **s == 200).count();
+        assert_eq!((created, replayed), (keys, keys * (copies - 1)), "{replies:?}");
+        let balance = app.get_as(&token, "/api/v1/points/balance").await;
+        assert_eq!(balance.json["available"], 0, "each key moved exactly one point");
+        eprintln!("duplicate storm: {} requests over {keys} keys in {elapsed:?} ({:.0} requests/s)", keys * copies, (keys * copies) as f64 / elapsed.as_secs_f64());
     }
 
     async fn simultaneous_donations_never_overdraw(app: TestApp) {
