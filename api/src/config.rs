@@ -9,6 +9,7 @@ use chrono_tz::Tz;
 use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
 use linli_domain::db::{DatabaseUrl, PoolOptions, SqliteOptions, SqliteSynchronous};
+use linli_domain::webhooks::guard::AllowList;
 use serde::{Deserialize, Serialize};
 
 /// How log lines are written.
@@ -64,6 +65,13 @@ pub struct Config {
     pub job_lease_secs: u32,
     /// Per-job schedule overrides (6-field cron, seconds first); an empty string disables a job.
     pub jobs: BTreeMap<String, String>,
+    /// Webhook targets allowed although private, loopback, link-local…: comma-separated CIDR
+    /// networks, addresses or host names.
+    pub webhook_allowed_targets: String,
+    /// Milliseconds one webhook delivery attempt may take, connecting included.
+    pub webhook_timeout_ms: u64,
+    /// Seconds an endpoint may fail without a single success before it is disabled.
+    pub webhook_failure_window_secs: u64,
 }
 
 impl Default for Config {
@@ -87,6 +95,9 @@ impl Default for Config {
             jobs_enabled: true,
             job_lease_secs: 60,
             jobs: BTreeMap::new(),
+            webhook_allowed_targets: String::new(),
+            webhook_timeout_ms: 10_000,
+            webhook_failure_window_secs: 86_400,
         }
     }
 }
@@ -213,6 +224,24 @@ pub const SETTINGS: &[Setting] = &[
         default: "(see `linli jobs list`)",
         meaning: "6-field cron (seconds first) for one job; empty disables it",
     },
+    Setting {
+        variable: "LINLI_WEBHOOK_ALLOWED_TARGETS",
+        key: "webhook_allowed_targets",
+        default: "(none)",
+        meaning: "comma-separated CIDR networks, addresses or host names webhooks may reach although private, loopback, link-local, CGNAT or unique-local",
+    },
+    Setting {
+        variable: "LINLI_WEBHOOK_TIMEOUT_MS",
+        key: "webhook_timeout_ms",
+        default: "10000",
+        meaning: "milliseconds one webhook delivery attempt may take, connecting included",
+    },
+    Setting {
+        variable: "LINLI_WEBHOOK_FAILURE_WINDOW_SECS",
+        key: "webhook_failure_window_secs",
+        default: "86400",
+        meaning: "seconds an endpoint may fail without a success before it is disabled and its admins are told",
+    },
 ];
 
 /// The settings table as text, for `--help`.
@@ -302,7 +331,25 @@ impl Config {
             ));
         }
         linli_jobs::resolve_schedules(&self.jobs).map_err(|e| ConfigError(e.to_string()))?;
+        self.webhook_allow_list()?;
+        if !(100..=600_000).contains(&self.webhook_timeout_ms) {
+            return Err(ConfigError(
+                "LINLI_WEBHOOK_TIMEOUT_MS: must be between 100 and 600000".into(),
+            ));
+        }
+        if self.webhook_failure_window_secs == 0 {
+            return Err(ConfigError(
+                "LINLI_WEBHOOK_FAILURE_WINDOW_SECS: must be at least 1".into(),
+            ));
+        }
         Ok(())
+    }
+
+    /// The parsed webhook allow-list.
+    pub fn webhook_allow_list(&self) -> Result<AllowList, ConfigError> {
+        let entries: Vec<&str> = self.webhook_allowed_targets.split(',').collect();
+        AllowList::parse(&entries)
+            .map_err(|e| ConfigError(format!("LINLI_WEBHOOK_ALLOWED_TARGETS: {e}")))
     }
 
     /// What the job machinery needs: resolved schedules, zone and lease.
@@ -342,6 +389,7 @@ impl std::fmt::Debug for Config {
             .field("jobs_enabled", &self.jobs_enabled)
             .field("job_lease_secs", &self.job_lease_secs)
             .field("jobs", &self.jobs)
+            .field("webhook_allowed_targets", &self.webhook_allowed_targets)
             .finish_non_exhaustive()
     }
 }
@@ -420,6 +468,14 @@ mod tests {
         assert!(
             bad_cron.contains("jobs.purge_expired_sessions"),
             "{bad_cron}"
+        );
+        let bad_allow = load("webhook_allowed_targets = '127.0.0.0/8, 10.0.0.0/99'")
+            .expect_err("refused")
+            .to_string();
+        assert!(
+            bad_allow.contains("LINLI_WEBHOOK_ALLOWED_TARGETS")
+                && bad_allow.contains("10.0.0.0/99"),
+            "{bad_allow}"
         );
         let bad_bind = load("bind = 'nowhere'").expect_err("refused").to_string();
         assert!(bad_bind.contains("bind"), "{bad_bind}");

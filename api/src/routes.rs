@@ -16,6 +16,7 @@ use crate::roles::RolesApi;
 use crate::sessions::SessionsApi;
 use crate::state::AppState;
 use crate::volunteers::VolunteersApi;
+use crate::webhooks::WebhooksApi;
 
 /// Where the API lives.
 pub const API_PREFIX: &str = "/api/v1";
@@ -43,6 +44,8 @@ pub enum ApiTags {
     Organizations,
     /// Partner API keys of organizations.
     ApiKeys,
+    /// Webhook endpoints organizations receive their events at, and their delivery logs.
+    Webhooks,
     /// What partner systems call with an API key, for their own organization.
     Partner,
 }
@@ -61,6 +64,7 @@ pub type Api = (
     ProxiesApi,
     OrganizationsApi,
     ApiKeysApi,
+    WebhooksApi,
     PartnerApi,
 );
 
@@ -101,6 +105,9 @@ pub fn service(state: AppState) -> OpenApiService<Api, ()> {
             state: state.clone(),
         },
         ApiKeysApi {
+            state: state.clone(),
+        },
+        WebhooksApi {
             state: state.clone(),
         },
         PartnerApi { state },

@@ -15,3 +15,4 @@ pub mod seed;
 pub mod sessions;
 pub mod time;
 pub mod volunteers;
+pub mod webhooks;
