@@ -4,6 +4,7 @@ pub mod housekeeping;
 pub mod runner;
 pub mod schedule;
 pub mod scheduler;
+pub mod webhooks;
 
 pub use runner::{
     Counts, Finished, JobContext, JobError, JobFn, RunError, RunReport, Settings, run_once,

@@ -2,12 +2,14 @@
 //! `webhooks:manage`) register, change, test and remove endpoints and read their delivery
 //! logs. Every change is audited in the transaction that makes it.
 
-use chrono::NaiveDateTime;
+use chrono::{NaiveDateTime, TimeDelta};
 
 use super::guard::{self, AllowList, Refused};
 use super::rules::{MAX_ENDPOINTS, TargetUrl};
+use super::store::Recorded;
 use super::{
-    Actor, Delivery, Endpoint, EndpointChanges, EndpointId, NewEndpoint, Secret, WithSecret, store,
+    Actor, Attempt, Delivery, Endpoint, EndpointChanges, EndpointId, NewEndpoint, Secret,
+    WithSecret, store,
 };
 use crate::api_keys::Scope;
 use crate::api_keys::rules::{PartnerRefusal, check_partner};
@@ -377,6 +379,24 @@ pub async fn deliveries(
     db.run(move |conn| {
         authorize_endpoint(conn, &actor, organization, endpoint)??;
         Ok(store::deliveries(conn, endpoint, before, limit)?)
+    })
+    .await
+}
+
+/// Records one delivery attempt in the endpoint's log. When the attempt completes the failure
+/// window the endpoint is disabled in the same transaction, and its organization's admins are
+/// told.
+pub async fn record_attempt(
+    db: &Db,
+    endpoint: EndpointId,
+    attempt: Attempt,
+    window: TimeDelta,
+) -> Result<Recorded, StoreError> {
+    db.run(move |conn| {
+        db::write(conn, |conn| {
+            let recorded = store::record_attempt(conn, endpoint, &attempt, window)?;
+            Ok(recorded)
+        })
     })
     .await
 }
