@@ -13,3 +13,4 @@ mod openapi;
 mod organizations;
 mod people;
 mod smtp;
+mod webhooks;
