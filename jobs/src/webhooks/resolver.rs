@@ -57,3 +57,35 @@ impl Resolve for GuardedResolver {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn name(host: &str) -> Name {
+        host.parse().expect("a host name")
+    }
+
+    #[tokio::test]
+    async fn a_name_resolving_to_loopback_is_refused_unless_allow_listed() {
+        let guarded = GuardedResolver::new(AllowList::default());
+        let refused = guarded
+            .resolve(name("localhost"))
+            .await
+            .err()
+            .expect("refused");
+        assert!(refused.to_string().contains("loopback"), "{refused}");
+        let allowed =
+            GuardedResolver::new(AllowList::parse(&["127.0.0.0/8", "::1"]).expect("valid"));
+        let addresses: Vec<SocketAddr> = allowed
+            .resolve(name("localhost"))
+            .await
+            .expect("allowed")
+            .collect();
+        assert!(
+            addresses.iter().all(|a| a.ip().is_loopback()),
+            "{addresses:?}"
+        );
+        assert!(!addresses.is_empty());
+    }
+}
