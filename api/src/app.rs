@@ -62,6 +62,12 @@ pub enum StartError {
     /// The job scheduler could not be set up or started.
     #[error(transparent)]
     Jobs(#[from] linli_jobs::SchedulerError),
+    /// The email channel could not be set up.
+    #[error(transparent)]
+    Email(#[from] linli_jobs::email::EmailSetupError),
+    /// The webhook channel could not be set up.
+    #[error(transparent)]
+    Webhooks(#[from] linli_jobs::webhooks::WebhookSetupError),
 }
 
 /// A bound, ready-to-serve Linli.
@@ -71,7 +77,14 @@ pub struct Application {
     db: Db,
     config: Config,
     jobs: Option<linli_jobs::Scheduler>,
+    delivery: Option<DeliveryPlan>,
     sqlite_lock: Option<File>,
+}
+
+/// The outbox worker, ready to start with the server.
+struct DeliveryPlan {
+    settings: linli_jobs::delivery::Settings,
+    senders: linli_jobs::delivery::Senders,
 }
 
 /// Takes `<database>.lock` beside an SQLite database, exclusively and for as long as the
@@ -169,12 +182,27 @@ impl Application {
             tracing::info!("scheduled jobs do not run in this instance (LINLI_JOBS_ENABLED=false)");
             None
         };
+        let delivery = if config.delivery_enabled {
+            let email = linli_jobs::email::EmailSender::new(db.clone(), config.email_settings()?)?;
+            let webhook =
+                linli_jobs::webhooks::WebhookSender::new(db.clone(), config.webhook_settings()?)?;
+            Some(DeliveryPlan {
+                settings: config.delivery_settings(),
+                senders: linli_jobs::delivery::Senders { email, webhook },
+            })
+        } else {
+            tracing::info!(
+                "outbox messages are not delivered by this instance (LINLI_DELIVERY_ENABLED=false)"
+            );
+            None
+        };
         Ok(Self {
             acceptor,
             port,
             db,
             config,
             jobs,
+            delivery,
             sqlite_lock,
         })
     }
@@ -199,12 +227,23 @@ impl Application {
         if let Some(jobs) = &self.jobs {
             jobs.start().await.map_err(std::io::Error::other)?;
         }
+        let delivery = self.delivery.map(|plan| {
+            linli_jobs::delivery::DeliveryWorker::start(
+                self.db.clone(),
+                plan.settings,
+                plan.senders,
+                linli_jobs::instance_id(),
+            )
+        });
         let app = endpoint(AppState::new(self.db.clone(), self.config.clone()));
         let served = Server::new_with_acceptor(self.acceptor)
             .run_with_graceful_shutdown(app, shutdown, Some(grace))
             .await;
         if let Some(jobs) = self.jobs {
             jobs.shutdown(grace).await;
+        }
+        if let Some(delivery) = delivery {
+            delivery.shutdown(grace).await;
         }
         drop(self.sqlite_lock);
         served

@@ -22,6 +22,18 @@ pub enum LogFormat {
     Json,
 }
 
+/// How the connection to the SMTP server is secured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SmtpTls {
+    /// Plain text: a relay on the same host, or tests.
+    None,
+    /// STARTTLS required (usually port 587).
+    Starttls,
+    /// TLS from the first byte (usually port 465).
+    Tls,
+}
+
 /// Every setting of `linli`. Field names are the `LINLI_` variables in lower case and the keys
 /// of `linli.toml`; [`SETTINGS`] documents each one for `--help` and the README.
 #[derive(Clone, Serialize, Deserialize)]
@@ -65,6 +77,42 @@ pub struct Config {
     pub job_lease_secs: u32,
     /// Per-job schedule overrides (6-field cron, seconds first); an empty string disables a job.
     pub jobs: BTreeMap<String, String>,
+    /// Days delivered outbox messages are kept before `purge_delivered_outbox` removes them.
+    pub outbox_retention_days: u32,
+    /// Days dead outbox messages are kept (for admins to retry) before they are purged.
+    pub outbox_dead_retention_days: u32,
+    /// Run the outbox delivery worker in this instance.
+    pub delivery_enabled: bool,
+    /// Milliseconds an idle delivery worker waits before looking for due messages again.
+    pub delivery_poll_interval_ms: u64,
+    /// Most messages a worker claims and sends at once.
+    pub delivery_batch_size: u32,
+    /// Seconds a claim holds a message before another instance may deliver it.
+    pub delivery_lease_secs: u32,
+    /// Attempts after which a message is dead.
+    pub delivery_max_attempts: u32,
+    /// Milliseconds before the first retry; doubles each attempt (with jitter).
+    pub delivery_retry_base_ms: u64,
+    /// Longest wait between two attempts, in seconds.
+    pub delivery_retry_max_secs: u64,
+    /// SMTP host; empty writes emails as `.eml` files to `mail_dir` instead.
+    pub smtp_host: String,
+    /// SMTP port.
+    pub smtp_port: u16,
+    /// `none`, `starttls` or `tls`.
+    pub smtp_tls: SmtpTls,
+    /// SMTP user name; empty for none.
+    pub smtp_username: String,
+    /// SMTP password; never logged or shown.
+    pub smtp_password: String,
+    /// Seconds to connect and for each SMTP command.
+    pub smtp_timeout_secs: u64,
+    /// Sender of every email, e.g. `邻里 <noreply@example.org>`.
+    pub smtp_from: String,
+    /// Most pooled SMTP connections.
+    pub smtp_pool_size: u32,
+    /// Folder emails are written to when no SMTP host is set.
+    pub mail_dir: std::path::PathBuf,
     /// Webhook targets allowed although private, loopback, link-local…: comma-separated CIDR
     /// networks, addresses or host names.
     pub webhook_allowed_targets: String,
@@ -95,6 +143,24 @@ impl Default for Config {
             jobs_enabled: true,
             job_lease_secs: 60,
             jobs: BTreeMap::new(),
+            outbox_retention_days: 30,
+            outbox_dead_retention_days: 90,
+            delivery_enabled: true,
+            delivery_poll_interval_ms: 1000,
+            delivery_batch_size: 20,
+            delivery_lease_secs: 60,
+            delivery_max_attempts: 12,
+            delivery_retry_base_ms: 10_000,
+            delivery_retry_max_secs: 3600,
+            smtp_host: String::new(),
+            smtp_port: 587,
+            smtp_tls: SmtpTls::Starttls,
+            smtp_username: String::new(),
+            smtp_password: String::new(),
+            smtp_timeout_secs: 10,
+            smtp_from: "邻里 Linli <noreply@linli.invalid>".into(),
+            smtp_pool_size: 4,
+            mail_dir: "data/mail".into(),
             webhook_allowed_targets: String::new(),
             webhook_timeout_ms: 10_000,
             webhook_failure_window_secs: 86_400,
@@ -225,6 +291,114 @@ pub const SETTINGS: &[Setting] = &[
         meaning: "6-field cron (seconds first) for one job; empty disables it",
     },
     Setting {
+        variable: "LINLI_OUTBOX_RETENTION_DAYS",
+        key: "outbox_retention_days",
+        default: "30",
+        meaning: "days delivered outbox messages are kept before purge_delivered_outbox removes them",
+    },
+    Setting {
+        variable: "LINLI_OUTBOX_DEAD_RETENTION_DAYS",
+        key: "outbox_dead_retention_days",
+        default: "90",
+        meaning: "days dead outbox messages are kept (admins may retry them) before they are purged",
+    },
+    Setting {
+        variable: "LINLI_DELIVERY_ENABLED",
+        key: "delivery_enabled",
+        default: "true",
+        meaning: "run the outbox delivery worker (emails, webhooks) in this instance",
+    },
+    Setting {
+        variable: "LINLI_DELIVERY_POLL_INTERVAL_MS",
+        key: "delivery_poll_interval_ms",
+        default: "1000",
+        meaning: "milliseconds an idle delivery worker waits before looking for due messages again",
+    },
+    Setting {
+        variable: "LINLI_DELIVERY_BATCH_SIZE",
+        key: "delivery_batch_size",
+        default: "20",
+        meaning: "most messages a worker claims and sends at once",
+    },
+    Setting {
+        variable: "LINLI_DELIVERY_LEASE_SECS",
+        key: "delivery_lease_secs",
+        default: "60",
+        meaning: "seconds a claim holds a message before another instance may deliver it",
+    },
+    Setting {
+        variable: "LINLI_DELIVERY_MAX_ATTEMPTS",
+        key: "delivery_max_attempts",
+        default: "12",
+        meaning: "attempts after which a message is dead (admins may retry it)",
+    },
+    Setting {
+        variable: "LINLI_DELIVERY_RETRY_BASE_MS",
+        key: "delivery_retry_base_ms",
+        default: "10000",
+        meaning: "milliseconds before the first retry; doubles with each attempt, with jitter",
+    },
+    Setting {
+        variable: "LINLI_DELIVERY_RETRY_MAX_SECS",
+        key: "delivery_retry_max_secs",
+        default: "3600",
+        meaning: "longest wait between two delivery attempts, in seconds",
+    },
+    Setting {
+        variable: "LINLI_SMTP_HOST",
+        key: "smtp_host",
+        default: "(none)",
+        meaning: "SMTP host; without one, emails are written as .eml files to LINLI_MAIL_DIR",
+    },
+    Setting {
+        variable: "LINLI_SMTP_PORT",
+        key: "smtp_port",
+        default: "587",
+        meaning: "SMTP port",
+    },
+    Setting {
+        variable: "LINLI_SMTP_TLS",
+        key: "smtp_tls",
+        default: "starttls",
+        meaning: "none (local relay only), starttls (required) or tls",
+    },
+    Setting {
+        variable: "LINLI_SMTP_USERNAME",
+        key: "smtp_username",
+        default: "(none)",
+        meaning: "SMTP user name",
+    },
+    Setting {
+        variable: "LINLI_SMTP_PASSWORD",
+        key: "smtp_password",
+        default: "(none)",
+        meaning: "SMTP password (secret: never logged or shown)",
+    },
+    Setting {
+        variable: "LINLI_SMTP_TIMEOUT_SECS",
+        key: "smtp_timeout_secs",
+        default: "10",
+        meaning: "seconds to connect and for each SMTP command",
+    },
+    Setting {
+        variable: "LINLI_SMTP_FROM",
+        key: "smtp_from",
+        default: "邻里 Linli <noreply@linli.invalid>",
+        meaning: "sender of every email; its domain ends each Message-ID",
+    },
+    Setting {
+        variable: "LINLI_SMTP_POOL_SIZE",
+        key: "smtp_pool_size",
+        default: "4",
+        meaning: "most pooled SMTP connections",
+    },
+    Setting {
+        variable: "LINLI_MAIL_DIR",
+        key: "mail_dir",
+        default: "data/mail",
+        meaning: "folder emails are written to (as .eml files) when no SMTP host is set",
+    },
+    Setting {
         variable: "LINLI_WEBHOOK_ALLOWED_TARGETS",
         key: "webhook_allowed_targets",
         default: "(none)",
@@ -331,6 +505,12 @@ impl Config {
             ));
         }
         linli_jobs::resolve_schedules(&self.jobs).map_err(|e| ConfigError(e.to_string()))?;
+        self.check_delivery()?;
+        self.check_webhooks()?;
+        Ok(())
+    }
+
+    fn check_webhooks(&self) -> Result<(), ConfigError> {
         self.webhook_allow_list()?;
         if !(100..=600_000).contains(&self.webhook_timeout_ms) {
             return Err(ConfigError(
@@ -352,6 +532,94 @@ impl Config {
             .map_err(|e| ConfigError(format!("LINLI_WEBHOOK_ALLOWED_TARGETS: {e}")))
     }
 
+    /// What the webhook channel needs.
+    pub fn webhook_settings(&self) -> Result<linli_jobs::webhooks::WebhookSettings, ConfigError> {
+        let seconds = i64::try_from(self.webhook_failure_window_secs).unwrap_or(i64::MAX);
+        Ok(linli_jobs::webhooks::WebhookSettings {
+            allow: self.webhook_allow_list()?,
+            timeout: Duration::from_millis(self.webhook_timeout_ms),
+            failure_window: chrono::TimeDelta::try_seconds(seconds)
+                .unwrap_or(chrono::TimeDelta::MAX),
+        })
+    }
+
+    fn check_delivery(&self) -> Result<(), ConfigError> {
+        let refuse = |message: &str| Err(ConfigError(message.to_owned()));
+        if self.outbox_retention_days == 0 || self.outbox_dead_retention_days == 0 {
+            return refuse("LINLI_OUTBOX_*RETENTION_DAYS: must be at least 1");
+        }
+        if self.delivery_poll_interval_ms == 0 {
+            return refuse("LINLI_DELIVERY_POLL_INTERVAL_MS: must be at least 1");
+        }
+        if !(1..=1000).contains(&self.delivery_batch_size) {
+            return refuse("LINLI_DELIVERY_BATCH_SIZE: must be between 1 and 1000");
+        }
+        if !(1..=86_400).contains(&self.delivery_lease_secs) {
+            return refuse("LINLI_DELIVERY_LEASE_SECS: must be between 1 and 86400");
+        }
+        if self.delivery_max_attempts == 0 {
+            return refuse("LINLI_DELIVERY_MAX_ATTEMPTS: must be at least 1");
+        }
+        if self.delivery_retry_base_ms == 0 || self.delivery_retry_max_secs == 0 {
+            return refuse("LINLI_DELIVERY_RETRY_*: must be at least 1");
+        }
+        if self.smtp_pool_size == 0 || self.smtp_timeout_secs == 0 {
+            return refuse("LINLI_SMTP_POOL_SIZE and LINLI_SMTP_TIMEOUT_SECS: must be at least 1");
+        }
+        self.smtp_from
+            .parse::<lettre::message::Mailbox>()
+            .map_err(|e| {
+                ConfigError(format!(
+                    "LINLI_SMTP_FROM: `{}` is not a mailbox like `Linli <noreply@example.org>`: {e}",
+                    self.smtp_from
+                ))
+            })?;
+        Ok(())
+    }
+
+    /// What the delivery worker needs.
+    pub fn delivery_settings(&self) -> linli_jobs::delivery::Settings {
+        linli_jobs::delivery::Settings {
+            poll_interval: Duration::from_millis(self.delivery_poll_interval_ms),
+            batch_size: i64::from(self.delivery_batch_size),
+            lease: Duration::from_secs(u64::from(self.delivery_lease_secs)),
+            retry: linli_domain::outbox::RetryPolicy {
+                base: Duration::from_millis(self.delivery_retry_base_ms),
+                max_delay: Duration::from_secs(self.delivery_retry_max_secs),
+                max_attempts: self.delivery_max_attempts,
+            },
+            zone: self.time_zone,
+        }
+    }
+
+    /// What the email channel needs: SMTP when a host is set, else the mail folder.
+    pub fn email_settings(&self) -> Result<linli_jobs::email::EmailSettings, ConfigError> {
+        use linli_jobs::email::{Backend, EmailSettings, SmtpSettings, Tls};
+        let from = self
+            .smtp_from
+            .parse()
+            .map_err(|e| ConfigError(format!("LINLI_SMTP_FROM: {e}")))?;
+        let backend = if self.smtp_host.trim().is_empty() {
+            Backend::Files(self.mail_dir.clone())
+        } else {
+            let optional = |s: &str| (!s.is_empty()).then(|| s.to_owned());
+            Backend::Smtp(SmtpSettings {
+                host: self.smtp_host.trim().to_owned(),
+                port: self.smtp_port,
+                tls: match self.smtp_tls {
+                    SmtpTls::None => Tls::None,
+                    SmtpTls::Starttls => Tls::StartTls,
+                    SmtpTls::Tls => Tls::Tls,
+                },
+                username: optional(&self.smtp_username),
+                password: optional(&self.smtp_password),
+                timeout: Duration::from_secs(self.smtp_timeout_secs),
+                pool_size: self.smtp_pool_size,
+            })
+        };
+        Ok(EmailSettings { from, backend })
+    }
+
     /// What the job machinery needs: resolved schedules, zone and lease.
     pub fn job_settings(&self) -> Result<linli_jobs::Settings, ConfigError> {
         Ok(linli_jobs::Settings {
@@ -359,6 +627,10 @@ impl Config {
                 .map_err(|e| ConfigError(e.to_string()))?,
             zone: self.time_zone,
             lease: Duration::from_secs(u64::from(self.job_lease_secs)),
+            retention: linli_jobs::Retention {
+                delivered_outbox: chrono::TimeDelta::days(i64::from(self.outbox_retention_days)),
+                dead_outbox: chrono::TimeDelta::days(i64::from(self.outbox_dead_retention_days)),
+            },
         })
     }
 
@@ -389,6 +661,21 @@ impl std::fmt::Debug for Config {
             .field("jobs_enabled", &self.jobs_enabled)
             .field("job_lease_secs", &self.job_lease_secs)
             .field("jobs", &self.jobs)
+            .field("delivery_enabled", &self.delivery_enabled)
+            .field("smtp_host", &self.smtp_host)
+            .field("smtp_port", &self.smtp_port)
+            .field("smtp_tls", &self.smtp_tls)
+            .field("smtp_username", &self.smtp_username)
+            .field(
+                "smtp_password",
+                &if self.smtp_password.is_empty() {
+                    ""
+                } else {
+                    "[redacted]"
+                },
+            )
+            .field("smtp_from", &self.smtp_from)
+            .field("mail_dir", &self.mail_dir)
             .field("webhook_allowed_targets", &self.webhook_allowed_targets)
             .finish_non_exhaustive()
     }
@@ -485,5 +772,24 @@ mod tests {
     fn the_password_never_shows_in_debug() {
         let config = load("database_url = 'postgres://linli:hunter2@db/linli'").expect("valid");
         assert!(!format!("{config:?}").contains("hunter2"));
+        let config =
+            load("smtp_host = 'mail.example.org'\nsmtp_password = 'swordfish'").expect("valid");
+        assert!(!format!("{config:?}").contains("swordfish"));
+        assert!(format!("{config:?}").contains("[redacted]"));
+    }
+
+    #[test]
+    fn an_unusable_sender_or_tls_mode_names_its_setting() {
+        let bad_from = load("smtp_from = 'not an address'")
+            .expect_err("refused")
+            .to_string();
+        assert!(bad_from.contains("LINLI_SMTP_FROM"), "{bad_from}");
+        let bad_tls = load("smtp_tls = 'maybe'").expect_err("refused").to_string();
+        assert!(bad_tls.contains("smtp_tls"), "{bad_tls}");
+        let files = load("").expect("defaults").email_settings().expect("valid");
+        assert!(matches!(
+            files.backend,
+            linli_jobs::email::Backend::Files(_)
+        ));
     }
 }

@@ -17,13 +17,14 @@ use crate::problem::{Problem, ProblemJson, Rejection, from_store_error, reject, 
 use crate::responses::{Created, NoContent};
 use crate::routes::ApiTags;
 use crate::state::AppState;
+use crate::webhooks::test::Accepted;
 use crate::webhooks::views::{
     CreateWebhookEndpointRequest, UpdateWebhookEndpointRequest, WebhookDeliveryView,
-    WebhookEndpointView, WebhookEndpointWithSecretView,
+    WebhookEndpointView, WebhookEndpointWithSecretView, WebhookTestView,
 };
 use crate::webhooks::{
-    self, CreateWebhookEndpointError, UpdateWebhookEndpointError, WebhookEndpointError,
-    default_limit, endpoints,
+    self, CreateWebhookEndpointError, TestWebhookEndpointError, UpdateWebhookEndpointError,
+    WebhookEndpointError, default_limit, endpoints,
 };
 
 /// Endpoints partner systems call with `Authorization: Bearer lk_…`.
@@ -210,6 +211,30 @@ impl PartnerApi {
         let organization = auth.0.organization_id.0;
         let actor = Actor::Partner(auth.0);
         endpoints::rotate_secret(&self.state, actor, organization, endpoint_id.0).await
+    }
+
+    /// Send a test event (partner)
+    ///
+    /// Queues one `webhook.test` delivery to the endpoint. Needs `webhooks:manage`.
+    #[oai(
+        path = "/partner/webhooks/:endpoint_id/test",
+        method = "post",
+        operation_id = "test_partner_webhook_endpoint"
+    )]
+    async fn test_partner_webhook_endpoint(
+        &self,
+        auth: PartnerAuth,
+        /// The endpoint.
+        endpoint_id: Path<i64>,
+    ) -> Result<Accepted<WebhookTestView>, TestWebhookEndpointError> {
+        let organization = auth.0.organization_id.0;
+        webhooks::test::handle(
+            &self.state,
+            Actor::Partner(auth.0),
+            organization,
+            endpoint_id.0,
+        )
+        .await
     }
 
     /// List webhook deliveries (partner)

@@ -301,6 +301,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     organization_members,
     api_keys,
     job_runs,
+    outbox,
+    notifications,
+    notification_preferences,
     webhook_endpoints,
     webhook_deliveries,
 );
@@ -396,6 +399,82 @@ diesel::joinable!(organization_areas -> areas (area_id));
 diesel::joinable!(organization_members -> organizations (organization_id));
 diesel::joinable!(organization_members -> users (user_id));
 diesel::joinable!(api_keys -> organizations (organization_id));
+
+diesel::table! {
+    /// Messages leaving Linli (emails, webhooks), written inside the transaction that causes
+    /// them and delivered after commit.
+    outbox (id) {
+        /// UUID v7; also the email Message-ID and the webhook-id.
+        id -> Text,
+        /// email or webhook.
+        channel -> Text,
+        /// Event name, e.g. `account.welcome`.
+        topic -> Text,
+        /// email: the user id; webhook: the endpoint id.
+        recipient -> Text,
+        /// JSON the channel's sender builds the message from.
+        payload -> Text,
+        /// pending, delivered or dead.
+        status -> Text,
+        /// Delivery attempts so far.
+        attempts -> Integer,
+        /// Not before this instant.
+        next_attempt_at -> Timestamp,
+        /// The worker instance delivering it.
+        claimed_by -> Nullable<Text>,
+        /// Until when that worker holds it.
+        claimed_until -> Nullable<Timestamp>,
+        /// Why the last attempt failed.
+        last_error -> Nullable<Text>,
+        /// When it was written.
+        created_at -> Timestamp,
+        /// When it was delivered.
+        delivered_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    /// In-app notifications, rendered in the recipient's language.
+    notifications (id) {
+        /// Surrogate key.
+        id -> BigInt,
+        /// Whose notification.
+        user_id -> BigInt,
+        /// Event name, e.g. `volunteer.verified`.
+        topic -> Text,
+        /// Preference category.
+        category -> Text,
+        /// Urgent notices always reach in-app and ignore quiet hours.
+        urgent -> Bool,
+        /// Short title.
+        title -> Text,
+        /// The text.
+        body -> Text,
+        /// When it was written.
+        created_at -> Timestamp,
+        /// When its recipient marked it read.
+        read_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    /// A person's notification choices per category and channel.
+    notification_preferences (user_id, category) {
+        /// Whose choice.
+        user_id -> BigInt,
+        /// The category.
+        category -> Text,
+        /// Show in the app.
+        in_app -> Bool,
+        /// Send by email.
+        email -> Bool,
+        /// When it last changed.
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(notifications -> users (user_id));
+diesel::joinable!(notification_preferences -> users (user_id));
 
 diesel::table! {
     /// Partner webhook endpoints registered by organizations.

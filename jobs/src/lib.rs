@@ -1,5 +1,7 @@
 #![doc = include_str!("../README.md")]
 
+pub mod delivery;
+pub mod email;
 pub mod housekeeping;
 pub mod runner;
 pub mod schedule;
@@ -7,7 +9,8 @@ pub mod scheduler;
 pub mod webhooks;
 
 pub use runner::{
-    Counts, Finished, JobContext, JobError, JobFn, RunError, RunReport, Settings, run_once,
+    Counts, Finished, JobContext, JobError, JobFn, Retention, RunError, RunReport, Settings,
+    run_once,
 };
 pub use schedule::{CATALOGUE, JobSpec, Schedule, ScheduleError, find, resolve_schedules};
 pub use scheduler::{Scheduler, SchedulerError};

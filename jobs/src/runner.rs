@@ -34,6 +34,26 @@ pub struct JobContext {
     pub now: NaiveDateTime,
     /// The configured zone, for jobs whose work depends on local dates.
     pub zone: Tz,
+    /// How long housekeeping keeps what it purges.
+    pub retention: Retention,
+}
+
+/// How long housekeeping keeps settled outbox messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Retention {
+    /// Delivered messages are purged this long after they were written.
+    pub delivered_outbox: chrono::TimeDelta,
+    /// Dead messages (kept longer, so an admin can still retry them) are purged after this.
+    pub dead_outbox: chrono::TimeDelta,
+}
+
+impl Default for Retention {
+    fn default() -> Self {
+        Self {
+            delivered_outbox: chrono::TimeDelta::days(30),
+            dead_outbox: chrono::TimeDelta::days(90),
+        }
+    }
 }
 
 /// Why a job's work failed; recorded as the run's `failed` outcome.
@@ -54,6 +74,8 @@ pub struct Settings {
     /// How long a runner holds a slot before another instance may take it over; renewed every
     /// third of it while the run is alive.
     pub lease: std::time::Duration,
+    /// What housekeeping keeps.
+    pub retention: Retention,
 }
 
 impl Settings {
@@ -92,6 +114,7 @@ pub(crate) struct Runner {
     pub(crate) zone: Tz,
     pub(crate) lease: std::time::Duration,
     pub(crate) instance: String,
+    pub(crate) retention: Retention,
 }
 
 impl Runner {
@@ -116,6 +139,7 @@ impl Runner {
             slot: slot.clone(),
             now: now_utc(),
             zone: self.zone,
+            retention: self.retention,
         };
         let work = (job.run)(context);
         tokio::pin!(work);
@@ -325,6 +349,7 @@ pub async fn run_once(
         zone: settings.zone,
         lease: settings.lease,
         instance: crate::instance_id(),
+        retention: settings.retention,
     };
     Ok(match runner.claim(job.name, &slot).await? {
         Claim::Claimed { attempt } => RunReport::Ran(runner.execute(job, slot, attempt).await),

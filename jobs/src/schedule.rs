@@ -26,12 +26,20 @@ pub struct JobSpec {
 }
 
 /// Every job Linli knows, registered here and nowhere else; configuration may only name these.
-pub const CATALOGUE: &[JobSpec] = &[JobSpec {
-    name: "purge_expired_sessions",
-    default_schedule: "0 17 3 * * *",
-    reason: "removes sign-in sessions past their expiry so stolen old tokens are gone from the store",
-    run: |context| Box::pin(housekeeping::purge_expired_sessions(context)),
-}];
+pub const CATALOGUE: &[JobSpec] = &[
+    JobSpec {
+        name: "purge_expired_sessions",
+        default_schedule: "0 17 3 * * *",
+        reason: "removes sign-in sessions past their expiry so stolen old tokens are gone from the store",
+        run: |context| Box::pin(housekeeping::purge_expired_sessions(context)),
+    },
+    JobSpec {
+        name: "purge_delivered_outbox",
+        default_schedule: "0 37 3 * * *",
+        reason: "removes delivered outbox messages (and long-dead ones) past their retention so the queue stays small",
+        run: |context| Box::pin(housekeeping::purge_delivered_outbox(context)),
+    },
+];
 
 /// The catalogue entry called `name`.
 pub fn find(name: &str) -> Option<&'static JobSpec> {

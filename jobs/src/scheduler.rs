@@ -51,6 +51,7 @@ impl Scheduler {
             zone: settings.zone,
             lease: settings.lease,
             instance: crate::instance_id(),
+            retention: settings.retention,
         });
         let (stop, _) = watch::channel(false);
         let stop = Arc::new(stop);

@@ -4,6 +4,7 @@
 
 pub mod endpoints;
 pub mod problems;
+pub mod test;
 pub mod views;
 
 use linli_domain::organizations::OrganizationId;
@@ -14,9 +15,11 @@ use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
 
 pub use endpoints::{CreateWebhookEndpointError, UpdateWebhookEndpointError, WebhookEndpointError};
+use test::Accepted;
+pub use test::TestWebhookEndpointError;
 use views::{
     CreateWebhookEndpointRequest, UpdateWebhookEndpointRequest, WebhookDeliveryView,
-    WebhookEndpointView, WebhookEndpointWithSecretView,
+    WebhookEndpointView, WebhookEndpointWithSecretView, WebhookTestView,
 };
 
 use crate::auth::SessionAuth;
@@ -187,6 +190,27 @@ impl WebhooksApi {
     ) -> Result<Json<WebhookEndpointWithSecretView>, WebhookEndpointError> {
         let actor = Actor::Member(auth.0.principal);
         endpoints::rotate_secret(&self.state, actor, organization_id.0, endpoint_id.0).await
+    }
+
+    /// Send a test event
+    ///
+    /// Queues one `webhook.test` delivery to this endpoint, whatever it subscribes to; its
+    /// attempts appear in the delivery log. The endpoint must be enabled.
+    #[oai(
+        path = "/organizations/:organization_id/webhooks/:endpoint_id/test",
+        method = "post",
+        operation_id = "test_webhook_endpoint"
+    )]
+    async fn test_webhook_endpoint(
+        &self,
+        auth: SessionAuth,
+        /// The organization.
+        organization_id: Path<i64>,
+        /// The endpoint.
+        endpoint_id: Path<i64>,
+    ) -> Result<Accepted<WebhookTestView>, TestWebhookEndpointError> {
+        let actor = Actor::Member(auth.0.principal);
+        test::handle(&self.state, actor, organization_id.0, endpoint_id.0).await
     }
 
     /// List webhook deliveries

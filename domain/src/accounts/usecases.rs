@@ -9,6 +9,7 @@ use crate::access::{self, Role};
 use crate::areas::AreaId;
 use crate::audit::{self, NewAuditEvent};
 use crate::db::{self, Db, StoreError};
+use crate::notifications::{self, Notice};
 
 /// Hashes a password on the blocking pool.
 pub async fn hash_password(plain: String) -> Result<String, StoreError> {
@@ -18,7 +19,8 @@ pub async fn hash_password(plain: String) -> Result<String, StoreError> {
         .map_err(|e| StoreError::Unavailable(e.to_string()))
 }
 
-/// Registers an account and makes its holder a resident of their home grid.
+/// Registers an account, makes its holder a resident of their home grid and welcomes them
+/// (in the app, and by email when they gave an address).
 pub async fn register(
     db: &Db,
     account: NewAccount,
@@ -31,6 +33,14 @@ pub async fn register(
             if let Some(grid) = account.home_grid_id {
                 access::store::grant(conn, user.id, Role::Resident, Some(grid), None, now)?;
             }
+            notifications::notify(
+                conn,
+                now,
+                user.id,
+                Notice::Welcome {
+                    display_name: user.display_name.clone(),
+                },
+            )?;
             Ok(user)
         })
     })

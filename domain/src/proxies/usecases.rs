@@ -4,9 +4,10 @@ use chrono::NaiveDateTime;
 
 use super::{ProxyConsent, Relationship, store};
 use crate::access::{Principal, Role};
-use crate::accounts::{UserId, store as accounts};
+use crate::accounts::{User, UserId, store as accounts};
 use crate::audit::{self, NewAuditEvent};
 use crate::db::{self, Db, StoreError, TransactionError};
+use crate::notifications::{self, Notice};
 
 /// Why a consent use case did not go through.
 #[derive(Debug, thiserror::Error)]
@@ -61,7 +62,35 @@ fn staff_reach(
     }
 }
 
-/// Staff record that `proxy` may act for `resident`. Audited.
+/// Tells the resident and the proxy that a consent was granted or revoked.
+fn tell_both(
+    conn: &mut db::AnyConnection,
+    now: NaiveDateTime,
+    resident: UserId,
+    proxy: &User,
+    granted: bool,
+) -> Result<(), StoreError> {
+    let resident_name = accounts::get(conn, resident)?
+        .map(|u| u.display_name)
+        .unwrap_or_default();
+    let proxy_name = proxy.display_name.clone();
+    let (to_resident, to_proxy) = if granted {
+        (
+            Notice::ProxyConsentGranted { proxy_name },
+            Notice::ActingForGranted { resident_name },
+        )
+    } else {
+        (
+            Notice::ProxyConsentRevoked { proxy_name },
+            Notice::ActingForRevoked { resident_name },
+        )
+    };
+    notifications::notify(conn, now, resident, to_resident)?;
+    notifications::notify(conn, now, proxy.id, to_proxy)?;
+    Ok(())
+}
+
+/// Staff record that `proxy` may act for `resident`; both are told. Audited.
 pub async fn create(
     db: &Db,
     principal: Principal,
@@ -76,7 +105,7 @@ pub async fn create(
                 return Err(ConsentError::SelfProxy);
             }
             let (grid, path) = staff_reach(conn, &principal, resident)?;
-            accounts::get(conn, proxy)?.ok_or(ConsentError::UnknownProxy)?;
+            let proxy_user = accounts::get(conn, proxy)?.ok_or(ConsentError::UnknownProxy)?;
             if relationship == Relationship::GridWorker {
                 let proxy_roles = crate::access::store::held_roles(conn, proxy)?;
                 let is_grid_worker = proxy_roles.iter().any(|r| {
@@ -107,6 +136,7 @@ pub async fn create(
                     },
                     now,
                 )?;
+                tell_both(conn, now, resident, &proxy_user, true)?;
             }
             Ok((consent, created))
         })
@@ -114,7 +144,7 @@ pub async fn create(
     .await
 }
 
-/// Staff revoke a consent. Audited.
+/// Staff revoke a consent; both are told. Audited.
 pub async fn revoke(
     db: &Db,
     principal: Principal,
@@ -141,6 +171,9 @@ pub async fn revoke(
                 },
                 now,
             )?;
+            if let Some(proxy_user) = accounts::get(conn, found.proxy_id)? {
+                tell_both(conn, now, found.resident_id, &proxy_user, false)?;
+            }
             store::get(conn, consent)?.ok_or(ConsentError::NotFound)
         })
     })

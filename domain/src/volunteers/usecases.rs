@@ -8,6 +8,7 @@ use crate::access::{self, Principal, Role};
 use crate::accounts::{User, UserId, store as accounts};
 use crate::audit::{self, NewAuditEvent};
 use crate::db::{self, Db, StoreError, TransactionError};
+use crate::notifications::{self, Notice};
 
 /// Why a volunteer use case did not go through.
 #[derive(Debug, thiserror::Error)]
@@ -121,7 +122,7 @@ pub async fn view(
 }
 
 /// Staff verify a volunteer's real name (实名认证); the person becomes a volunteer of their
-/// home grid. Audited.
+/// home grid and is told so. Audited.
 pub async fn verify(
     db: &Db,
     principal: Principal,
@@ -165,6 +166,7 @@ pub async fn verify(
                 },
                 now,
             )?;
+            notifications::notify(conn, now, volunteer, Notice::VolunteerVerified)?;
             store::get(conn, volunteer)?.ok_or(VolunteerError::NotFound)
         })
     })
@@ -190,7 +192,7 @@ pub async fn add_credential(
     .await
 }
 
-/// Staff mark a credential checked. Audited.
+/// Staff mark a credential checked; its holder is told. Audited.
 pub async fn verify_credential(
     db: &Db,
     principal: Principal,
@@ -221,6 +223,14 @@ pub async fn verify_credential(
                     detail: serde_json::json!({"kind": found.kind.as_str()}),
                 },
                 now,
+            )?;
+            notifications::notify(
+                conn,
+                now,
+                found.user_id,
+                Notice::CredentialVerified {
+                    title: found.title.clone(),
+                },
             )?;
             store::credential(conn, credential)?.ok_or(VolunteerError::CredentialNotFound)
         })

@@ -5,21 +5,23 @@
 use chrono::{NaiveDateTime, TimeDelta};
 
 use super::guard::{self, AllowList, Refused};
-use super::rules::{MAX_ENDPOINTS, TargetUrl};
+use super::rules::{self, MAX_ENDPOINTS, TargetUrl};
 use super::store::Recorded;
 use super::{
-    Actor, Attempt, Delivery, Endpoint, EndpointChanges, EndpointId, NewEndpoint, Secret,
+    Actor, Attempt, Delivery, Endpoint, EndpointChanges, EndpointId, Event, NewEndpoint, Secret,
     WithSecret, store,
 };
 use crate::api_keys::Scope;
 use crate::api_keys::rules::{PartnerRefusal, check_partner};
 use crate::audit::{self, NewAuditEvent};
 use crate::db::{self, AnyConnection, Db, StoreError};
+use crate::notifications::{self, Notice};
 use crate::organizations::rules::Refusal;
 use crate::organizations::usecases::load;
 use crate::organizations::{
-    Organization, OrganizationId, store as organizations, store_error_plumbing,
+    MemberRole, Organization, OrganizationId, members, store as organizations, store_error_plumbing,
 };
+use crate::outbox::{self, Channel, MessageId, NewMessage};
 
 /// Why the caller may not manage this organization's endpoints, or the object is missing.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -383,6 +385,35 @@ pub async fn deliveries(
     .await
 }
 
+/// Tells every admin of the endpoint's organization that it was disabled for failing.
+fn tell_admins_disabled(
+    conn: &mut AnyConnection,
+    endpoint: EndpointId,
+    now: NaiveDateTime,
+) -> Result<(), StoreError> {
+    let Some(target) = store::target(conn, endpoint)? else {
+        return Ok(());
+    };
+    let organization = target.endpoint.organization_id;
+    let Some(found) = organizations::get(conn, organization)? else {
+        return Ok(());
+    };
+    for member in members::list(conn, organization)? {
+        if member.role == MemberRole::Admin {
+            notifications::notify(
+                conn,
+                now,
+                member.user_id,
+                Notice::WebhookEndpointDisabled {
+                    organization_name: found.name_zh.clone(),
+                    url: target.endpoint.url.clone(),
+                },
+            )?;
+        }
+    }
+    Ok(())
+}
+
 /// Records one delivery attempt in the endpoint's log. When the attempt completes the failure
 /// window the endpoint is disabled in the same transaction, and its organization's admins are
 /// told.
@@ -395,7 +426,89 @@ pub async fn record_attempt(
     db.run(move |conn| {
         db::write(conn, |conn| {
             let recorded = store::record_attempt(conn, endpoint, &attempt, window)?;
+            if recorded == Recorded::Disabled {
+                tell_admins_disabled(conn, endpoint, attempt.attempted_at)?;
+            }
             Ok(recorded)
+        })
+    })
+    .await
+}
+
+/// Enqueues one outbox message per enabled endpoint of `organization` subscribed to `event`,
+/// inside the caller's write transaction: the deliveries exist exactly when the change that
+/// caused them commits. Every message carries the same body (see [`rules::envelope`]).
+/// Returns how many were enqueued. Later features (needs, orders) call this with their events.
+pub fn publish(
+    conn: &mut AnyConnection,
+    now: NaiveDateTime,
+    organization: OrganizationId,
+    event: Event,
+    payload: serde_json::Value,
+) -> Result<usize, StoreError> {
+    let endpoints = store::subscribers(conn, organization, event)?;
+    if endpoints.is_empty() {
+        return Ok(0);
+    }
+    let body = rules::envelope(event, organization.0, payload, now);
+    for endpoint in &endpoints {
+        outbox::enqueue(
+            conn,
+            now,
+            NewMessage {
+                channel: Channel::Webhook,
+                topic: event.as_str().to_owned(),
+                recipient: endpoint.id.0.to_string(),
+                payload: body.clone(),
+                not_before: now,
+            },
+        )?;
+    }
+    Ok(endpoints.len())
+}
+
+/// Why a test ping was not queued.
+#[derive(Debug, thiserror::Error)]
+pub enum TestEndpointError {
+    /// The caller may not manage the organization's endpoints, or it has no such endpoint.
+    #[error(transparent)]
+    Access(#[from] AccessError),
+    /// The endpoint is disabled; enable it first.
+    #[error("the webhook endpoint is disabled; enable it to send to it")]
+    Disabled,
+    /// Storage failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+store_error_plumbing!(TestEndpointError);
+
+/// Queues one `webhook.test` message to the endpoint, whatever it subscribes to.
+pub async fn send_test(
+    db: &Db,
+    actor: Actor,
+    organization: OrganizationId,
+    endpoint: EndpointId,
+    now: NaiveDateTime,
+) -> Result<MessageId, TestEndpointError> {
+    db.run(move |conn| {
+        db::write(conn, |conn| {
+            let (organization, found) = authorize_endpoint(conn, &actor, organization, endpoint)??;
+            if !found.enabled() {
+                return Err(TestEndpointError::Disabled);
+            }
+            let data =
+                serde_json::json!({"endpoint_id": found.id.0, "message": "Linli webhook test"});
+            Ok(outbox::enqueue(
+                conn,
+                now,
+                NewMessage {
+                    channel: Channel::Webhook,
+                    topic: Event::WebhookTest.as_str().to_owned(),
+                    recipient: found.id.0.to_string(),
+                    payload: rules::envelope(Event::WebhookTest, organization.id.0, data, now),
+                    not_before: now,
+                },
+            )?)
         })
     })
     .await

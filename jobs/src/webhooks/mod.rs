@@ -11,11 +11,14 @@ use std::time::{Duration, Instant};
 
 use chrono::{NaiveDateTime, TimeDelta};
 use linli_domain::db::Db;
+use linli_domain::outbox::Message;
 use linli_domain::time::now_utc;
 use linli_domain::webhooks::guard::{self, AllowList};
 use linli_domain::webhooks::rules::{StatusOutcome, check_url, sign, status_outcome};
 use linli_domain::webhooks::store::{Recorded, Target};
 use linli_domain::webhooks::{Attempt, EndpointId, store, usecases};
+
+use crate::delivery::DeliveryFailure;
 
 /// Most bytes of a receiver's answer read (and then dropped) so the connection can be reused.
 const MAX_RESPONSE_BYTES: usize = 64 * 1024;
@@ -31,45 +34,26 @@ pub struct WebhookSettings {
     pub failure_window: TimeDelta,
 }
 
-/// Why one attempt did not deliver; `permanent` failures are not retried.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SendFailure {
-    /// True when retrying cannot help (the endpoint is gone or disabled).
-    pub permanent: bool,
-    /// What happened, for the outbox's `last_error`.
-    pub reason: String,
-}
-
-impl SendFailure {
-    fn retry(reason: String) -> Self {
-        Self {
-            permanent: false,
-            reason,
-        }
-    }
-
-    fn drop(reason: String) -> Self {
-        Self {
-            permanent: true,
-            reason,
-        }
+/// A failure worth retrying (the receiver may come back).
+fn retry(reason: String) -> DeliveryFailure {
+    DeliveryFailure {
+        permanent: false,
+        reason,
     }
 }
 
-/// One outbox message of the webhook channel, as the worker hands it over.
-#[derive(Debug, Clone, Copy)]
-pub struct Outgoing<'a> {
-    /// The message id, sent as `webhook-id` on every attempt.
-    pub id: &'a str,
-    /// The event name.
-    pub topic: &'a str,
-    /// The endpoint id, as text.
-    pub recipient: &'a str,
-    /// The JSON body, exactly as stored.
-    pub payload: &'a str,
-    /// Which attempt this is, from 1.
-    pub attempt: i32,
+/// A failure no retry can cure (the endpoint is gone or disabled): the message is dead.
+fn give_up(reason: String) -> DeliveryFailure {
+    DeliveryFailure {
+        permanent: true,
+        reason,
+    }
 }
+
+/// The webhook HTTP client could not be built (no TLS backend, …).
+#[derive(Debug, thiserror::Error)]
+#[error("cannot build the webhook HTTP client: {0}")]
+pub struct WebhookSetupError(#[from] reqwest::Error);
 
 /// Sends webhook messages; one per worker, cheap to clone, keeps connections alive.
 #[derive(Clone)]
@@ -95,7 +79,7 @@ fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
 impl WebhookSender {
     /// A sender whose client resolves names through the address guard, follows no redirects
     /// and gives each attempt `settings.timeout`.
-    pub fn new(db: Db, settings: WebhookSettings) -> Result<Self, String> {
+    pub fn new(db: Db, settings: WebhookSettings) -> Result<Self, WebhookSetupError> {
         let settings = Arc::new(settings);
         let client = reqwest::Client::builder()
             .dns_resolver(Arc::new(resolver::GuardedResolver::new(
@@ -106,8 +90,7 @@ impl WebhookSender {
             .connect_timeout(settings.timeout)
             .user_agent(concat!("Linli-Webhooks/", env!("CARGO_PKG_VERSION")))
             .pool_idle_timeout(Duration::from_secs(30))
-            .build()
-            .map_err(|e| format!("cannot build the webhook HTTP client: {e}"))?;
+            .build()?;
         Ok(Self {
             db,
             client,
@@ -118,22 +101,20 @@ impl WebhookSender {
     /// Posts `message` to its endpoint and records the attempt. `Ok` when the receiver
     /// answered 2xx; a retryable failure for any other answer, a transport error, a timeout or
     /// a refused address; a permanent one when the endpoint was removed or disabled.
-    pub async fn send(&self, message: Outgoing<'_>) -> Result<(), SendFailure> {
+    pub async fn send(&self, message: &Message) -> Result<(), DeliveryFailure> {
         let endpoint = message
             .recipient
             .parse::<i64>()
             .map(EndpointId)
-            .map_err(|_| SendFailure::drop(format!("`{}` is no endpoint id", message.recipient)))?;
+            .map_err(|_| give_up(format!("`{}` is no endpoint id", message.recipient)))?;
         let target = self
             .db
             .run(move |conn| store::target(conn, endpoint))
             .await
-            .map_err(|e| SendFailure::retry(e.to_string()))?
-            .ok_or_else(|| {
-                SendFailure::drop(format!("webhook endpoint {} was removed", endpoint.0))
-            })?;
+            .map_err(|e| retry(e.to_string()))?
+            .ok_or_else(|| give_up(format!("webhook endpoint {} was removed", endpoint.0)))?;
         if !target.endpoint.enabled() {
-            return Err(SendFailure::drop(format!(
+            return Err(give_up(format!(
                 "webhook endpoint {} is disabled",
                 endpoint.0
             )));
@@ -158,9 +139,9 @@ impl WebhookSender {
         metrics::histogram!("linli_webhook_attempt_duration_seconds")
             .record(clock.elapsed().as_secs_f64());
         let attempt = Attempt {
-            message_id: message.id.to_owned(),
-            event: message.topic.to_owned(),
-            attempt: message.attempt.max(1),
+            message_id: message.id.as_str().to_owned(),
+            event: message.topic.clone(),
+            attempt: message.attempts.max(1),
             attempted_at: started_at,
             status_code,
             error: error.clone(),
@@ -170,10 +151,8 @@ impl WebhookSender {
         self.record(endpoint, attempt).await;
         match (succeeded, status_code, error) {
             (true, _, _) => Ok(()),
-            (false, Some(status), _) => Err(SendFailure::retry(format!(
-                "the receiver answered HTTP {status}"
-            ))),
-            (false, None, reason) => Err(SendFailure::retry(reason.unwrap_or_default())),
+            (false, Some(status), _) => Err(retry(format!("the receiver answered HTTP {status}"))),
+            (false, None, reason) => Err(retry(reason.unwrap_or_default())),
         }
     }
 
@@ -181,7 +160,7 @@ impl WebhookSender {
     async fn post(
         &self,
         target: &Target,
-        message: Outgoing<'_>,
+        message: &Message,
         at: NaiveDateTime,
     ) -> Result<u16, String> {
         let url = check_url(&target.endpoint.url).map_err(|e| e.to_string())?;
@@ -189,13 +168,15 @@ impl WebhookSender {
             guard::check(&self.settings.allow, &url.host(), ip).map_err(|e| e.to_string())?;
         }
         let timestamp = at.and_utc().timestamp();
-        let body = message.payload.as_bytes().to_vec();
-        let signature = sign(&target.secret, message.id, timestamp, &body);
+        // The stored JSON re-serialised: object keys come out sorted, so every attempt of one
+        // message sends the same bytes.
+        let body = serde_json::to_vec(&message.payload).map_err(|e| e.to_string())?;
+        let signature = sign(&target.secret, message.id.as_str(), timestamp, &body);
         let mut response = self
             .client
             .post(url.as_str())
             .header("content-type", "application/json")
-            .header("webhook-id", message.id)
+            .header("webhook-id", message.id.as_str())
             .header("webhook-timestamp", timestamp.to_string())
             .header("webhook-signature", signature)
             .body(body)

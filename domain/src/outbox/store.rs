@@ -1,0 +1,376 @@
+//! Writing, claiming and settling outbox rows. Claims and outcomes are guarded statements
+//! (`claimed_by = instance`), so a worker whose lease ran out can never overwrite the claim of
+//! the worker that took the message over; PostgreSQL claims with `FOR UPDATE SKIP LOCKED` so
+//! instances never wait on each other's rows.
+
+use std::time::Duration;
+
+use chrono::{NaiveDateTime, TimeDelta};
+use diesel::prelude::*;
+
+use super::{AfterFailure, Channel, Failure, Message, MessageFilter, MessageId, NewMessage};
+use super::{RetryPolicy, Status, rules};
+use crate::db::{AnyConnection, StoreError};
+use crate::schema::outbox;
+
+/// An outbox row as stored.
+#[derive(Debug, Queryable, Selectable, QueryableByName)]
+#[diesel(table_name = outbox)]
+#[diesel(check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
+struct OutboxRow {
+    id: String,
+    channel: String,
+    topic: String,
+    recipient: String,
+    payload: String,
+    status: String,
+    attempts: i32,
+    next_attempt_at: NaiveDateTime,
+    claimed_by: Option<String>,
+    claimed_until: Option<NaiveDateTime>,
+    last_error: Option<String>,
+    created_at: NaiveDateTime,
+    delivered_at: Option<NaiveDateTime>,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = outbox)]
+struct NewOutboxRow<'a> {
+    id: &'a str,
+    channel: &'a str,
+    topic: &'a str,
+    recipient: &'a str,
+    payload: String,
+    status: &'a str,
+    attempts: i32,
+    next_attempt_at: NaiveDateTime,
+    created_at: NaiveDateTime,
+}
+
+fn corrupt(what: &str) -> StoreError {
+    StoreError::Query(diesel::result::Error::DeserializationError(
+        what.to_owned().into(),
+    ))
+}
+
+impl TryFrom<OutboxRow> for Message {
+    type Error = StoreError;
+
+    fn try_from(row: OutboxRow) -> Result<Self, StoreError> {
+        Ok(Self {
+            id: MessageId(row.id),
+            channel: Channel::parse(&row.channel).ok_or_else(|| corrupt("unknown channel"))?,
+            topic: row.topic,
+            recipient: row.recipient,
+            payload: serde_json::from_str(&row.payload)
+                .map_err(|_| corrupt("an outbox payload is not JSON"))?,
+            status: Status::parse(&row.status).ok_or_else(|| corrupt("unknown status"))?,
+            attempts: row.attempts,
+            next_attempt_at: row.next_attempt_at,
+            claimed_by: row.claimed_by,
+            claimed_until: row.claimed_until,
+            last_error: row.last_error,
+            created_at: row.created_at,
+            delivered_at: row.delivered_at,
+        })
+    }
+}
+
+/// Writes a message; call inside the caller's [`crate::db::write`] transaction so the message
+/// exists exactly when the business change committed. Due at `not_before` (or now if earlier).
+pub fn enqueue(
+    conn: &mut AnyConnection,
+    now: NaiveDateTime,
+    message: NewMessage,
+) -> Result<MessageId, StoreError> {
+    let id = MessageId::generate();
+    diesel::insert_into(outbox::table)
+        .values(&NewOutboxRow {
+            id: id.as_str(),
+            channel: message.channel.as_str(),
+            topic: &message.topic,
+            recipient: &message.recipient,
+            payload: message.payload.to_string(),
+            status: Status::Pending.as_str(),
+            attempts: 0,
+            next_attempt_at: message.not_before.max(now),
+            created_at: now,
+        })
+        .execute(conn)?;
+    Ok(id)
+}
+
+fn lease_end(now: NaiveDateTime, lease: Duration) -> NaiveDateTime {
+    now + TimeDelta::from_std(lease).unwrap_or(TimeDelta::days(1))
+}
+
+/// Claims up to `limit` due messages for `instance` until `now + lease`, counting an attempt
+/// on each, and returns them oldest due first. Due: pending, `next_attempt_at <= now`, and not
+/// held by a live claim. Call inside [`crate::db::write`].
+pub fn claim_due(
+    conn: &mut AnyConnection,
+    now: NaiveDateTime,
+    instance: &str,
+    lease: Duration,
+    limit: i64,
+) -> Result<Vec<Message>, StoreError> {
+    let until = lease_end(now, lease);
+    let rows = match conn {
+        AnyConnection::Postgresql(pg) => claim_skip_locked(pg, now, instance, until, limit)?,
+        AnyConnection::Sqlite(_) => claim_guarded(conn, now, instance, until, limit)?,
+    };
+    let mut messages = rows
+        .into_iter()
+        .map(Message::try_from)
+        .collect::<Result<Vec<_>, _>>()?;
+    messages.sort_by(|a, b| (a.next_attempt_at, &a.id).cmp(&(b.next_attempt_at, &b.id)));
+    Ok(messages)
+}
+
+/// PostgreSQL: one statement that locks due rows other instances have not locked, skipping
+/// those they have, and claims them.
+fn claim_skip_locked(
+    conn: &mut diesel::PgConnection,
+    now: NaiveDateTime,
+    instance: &str,
+    until: NaiveDateTime,
+    limit: i64,
+) -> Result<Vec<OutboxRow>, StoreError> {
+    use diesel::sql_types::{BigInt, Text, Timestamp};
+    Ok(diesel::sql_query(
+        "UPDATE outbox SET claimed_by = $1, claimed_until = $2, attempts = attempts + 1 \
+         WHERE id IN (SELECT id FROM outbox \
+             WHERE status = 'pending' AND next_attempt_at <= $3 \
+               AND (claimed_until IS NULL OR claimed_until < $3) \
+             ORDER BY next_attempt_at, id LIMIT $4 FOR UPDATE SKIP LOCKED) \
+         RETURNING *",
+    )
+    .bind::<Text, _>(instance)
+    .bind::<Timestamp, _>(until)
+    .bind::<Timestamp, _>(now)
+    .bind::<BigInt, _>(limit)
+    .load(conn)?)
+}
+
+/// SQLite (one writer at a time under `BEGIN IMMEDIATE`): pick due ids, then claim them with
+/// an update guarded by the same conditions, and read back what this instance holds.
+fn claim_guarded(
+    conn: &mut AnyConnection,
+    now: NaiveDateTime,
+    instance: &str,
+    until: NaiveDateTime,
+    limit: i64,
+) -> Result<Vec<OutboxRow>, StoreError> {
+    let ids: Vec<String> = outbox::table
+        .filter(due(now))
+        .order((outbox::next_attempt_at.asc(), outbox::id.asc()))
+        .limit(limit)
+        .select(outbox::id)
+        .load(conn)?;
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    diesel::update(
+        outbox::table
+            .filter(outbox::id.eq_any(&ids))
+            .filter(due(now)),
+    )
+    .set((
+        outbox::claimed_by.eq(instance),
+        outbox::claimed_until.eq(until),
+        outbox::attempts.eq(outbox::attempts + 1),
+    ))
+    .execute(conn)?;
+    Ok(outbox::table
+        .filter(outbox::id.eq_any(&ids))
+        .filter(outbox::claimed_by.eq(instance))
+        .filter(outbox::claimed_until.eq(until))
+        .select(OutboxRow::as_select())
+        .load(conn)?)
+}
+
+/// Pending, due, and not held by a live claim.
+#[diesel::dsl::auto_type]
+fn due(now: NaiveDateTime) -> _ {
+    outbox::status
+        .eq("pending")
+        .and(outbox::next_attempt_at.le(now))
+        .and(
+            outbox::claimed_until
+                .is_null()
+                .or(outbox::claimed_until.lt(now)),
+        )
+}
+
+/// The pending row `instance` holds.
+#[diesel::dsl::auto_type(no_type_alias)]
+fn held<'a>(id: &'a str, instance: &'a str) -> _ {
+    outbox::table
+        .filter(outbox::id.eq(id))
+        .filter(outbox::status.eq("pending"))
+        .filter(outbox::claimed_by.eq(instance))
+}
+
+/// Records a delivery by the holder of the claim; false when `instance` no longer holds it.
+pub fn mark_delivered(
+    conn: &mut AnyConnection,
+    id: &MessageId,
+    instance: &str,
+    now: NaiveDateTime,
+) -> Result<bool, StoreError> {
+    let changed = diesel::update(held(id.as_str(), instance))
+        .set((
+            outbox::status.eq(Status::Delivered.as_str()),
+            outbox::delivered_at.eq(now),
+            outbox::claimed_by.eq(None::<String>),
+            outbox::claimed_until.eq(None::<NaiveDateTime>),
+        ))
+        .execute(conn)?;
+    Ok(changed == 1)
+}
+
+/// Records a failed attempt by the holder of the claim: the next attempt after the backoff
+/// (`jitter` ∈ [0, 1]) or `dead` when the failure is permanent or attempts ran out. `None`
+/// when `instance` no longer holds the message.
+pub fn mark_failed(
+    conn: &mut AnyConnection,
+    id: &MessageId,
+    instance: &str,
+    now: NaiveDateTime,
+    failure: &Failure,
+    policy: &RetryPolicy,
+    jitter: f64,
+) -> Result<Option<AfterFailure>, StoreError> {
+    let attempts: Option<i32> = held(id.as_str(), instance)
+        .select(outbox::attempts)
+        .first(conn)
+        .optional()?;
+    let Some(attempts) = attempts else {
+        return Ok(None);
+    };
+    let decision = rules::after_failure(
+        policy,
+        u32::try_from(attempts).unwrap_or(0),
+        failure.permanent,
+        now,
+        jitter,
+    );
+    let (status, next) = match decision {
+        AfterFailure::Retry(next) => (Status::Pending, next),
+        AfterFailure::Dead => (Status::Dead, now),
+    };
+    let changed = diesel::update(held(id.as_str(), instance))
+        .set((
+            outbox::status.eq(status.as_str()),
+            outbox::next_attempt_at.eq(next),
+            outbox::last_error.eq(rules::clip_reason(&failure.reason)),
+            outbox::claimed_by.eq(None::<String>),
+            outbox::claimed_until.eq(None::<NaiveDateTime>),
+        ))
+        .execute(conn)?;
+    Ok((changed == 1).then_some(decision))
+}
+
+/// Hands a held message back without counting the attempt, due again at `at` (quiet hours).
+/// False when `instance` no longer holds it.
+pub fn defer(
+    conn: &mut AnyConnection,
+    id: &MessageId,
+    instance: &str,
+    at: NaiveDateTime,
+) -> Result<bool, StoreError> {
+    let changed = diesel::update(held(id.as_str(), instance))
+        .set((
+            outbox::next_attempt_at.eq(at),
+            outbox::attempts.eq(outbox::attempts - 1),
+            outbox::claimed_by.eq(None::<String>),
+            outbox::claimed_until.eq(None::<NaiveDateTime>),
+        ))
+        .execute(conn)?;
+    Ok(changed == 1)
+}
+
+/// One message.
+pub fn get(conn: &mut AnyConnection, id: &MessageId) -> Result<Option<Message>, StoreError> {
+    outbox::table
+        .find(id.as_str())
+        .select(OutboxRow::as_select())
+        .first(conn)
+        .optional()?
+        .map(Message::try_from)
+        .transpose()
+}
+
+/// Messages newest first, filtered as asked.
+pub fn list(conn: &mut AnyConnection, filter: &MessageFilter) -> Result<Vec<Message>, StoreError> {
+    let mut query = outbox::table
+        .select(OutboxRow::as_select())
+        .order(outbox::id.desc())
+        .limit(filter.limit)
+        .into_boxed();
+    if let Some(status) = filter.status {
+        query = query.filter(outbox::status.eq(status.as_str()));
+    }
+    if let Some(channel) = filter.channel {
+        query = query.filter(outbox::channel.eq(channel.as_str()));
+    }
+    if let Some(before) = &filter.before {
+        query = query.filter(outbox::id.lt(before.0.clone()));
+    }
+    query
+        .load(conn)?
+        .into_iter()
+        .map(Message::try_from)
+        .collect()
+}
+
+/// Puts a dead message back in the queue, due now with its attempts reset; false when it is
+/// not dead (a guarded update, so two admins retrying at once revive it once).
+pub fn revive(
+    conn: &mut AnyConnection,
+    id: &MessageId,
+    now: NaiveDateTime,
+) -> Result<bool, StoreError> {
+    let changed = diesel::update(
+        outbox::table
+            .filter(outbox::id.eq(id.as_str()))
+            .filter(outbox::status.eq(Status::Dead.as_str())),
+    )
+    .set((
+        outbox::status.eq(Status::Pending.as_str()),
+        outbox::attempts.eq(0),
+        outbox::next_attempt_at.eq(now),
+    ))
+    .execute(conn)?;
+    Ok(changed == 1)
+}
+
+/// Pending messages, for the backlog gauge.
+pub fn pending_count(conn: &mut AnyConnection) -> Result<i64, StoreError> {
+    Ok(outbox::table
+        .filter(outbox::status.eq(Status::Pending.as_str()))
+        .count()
+        .get_result(conn)?)
+}
+
+/// Deletes delivered messages created before `delivered_before` and dead ones created before
+/// `dead_before`; returns (delivered, dead) removed. Pending messages are never purged.
+pub fn purge(
+    conn: &mut AnyConnection,
+    delivered_before: NaiveDateTime,
+    dead_before: NaiveDateTime,
+) -> Result<(usize, usize), StoreError> {
+    let delivered = diesel::delete(
+        outbox::table
+            .filter(outbox::status.eq(Status::Delivered.as_str()))
+            .filter(outbox::created_at.lt(delivered_before)),
+    )
+    .execute(conn)?;
+    let dead = diesel::delete(
+        outbox::table
+            .filter(outbox::status.eq(Status::Dead.as_str()))
+            .filter(outbox::created_at.lt(dead_before)),
+    )
+    .execute(conn)?;
+    Ok((delivered, dead))
+}
