@@ -139,6 +139,15 @@ impl TestApp {
 
 /// Starts a fresh Linli on `engine`.
 pub async fn spawn_app(engine: Engine) -> TestApp {
+    spawn_app_with(engine, |_, _| {}).await
+}
+
+/// Starts a fresh Linli on `engine` after `configure` adjusted the test configuration (it
+/// also sees the test SMTP server, to point the service at it).
+pub async fn spawn_app_with(
+    engine: Engine,
+    configure: impl FnOnce(&mut Config, &smtp::SmtpServer),
+) -> TestApp {
     let smtp = smtp::SmtpServer::start();
     let (database_url, sqlite_dir, postgres) = match engine {
         Engine::Sqlite => {
@@ -153,7 +162,9 @@ pub async fn spawn_app(engine: Engine) -> TestApp {
             (database.url.clone(), None, Some(database))
         }
     };
-    let app = Application::build(TestApp::config(database_url.clone()))
+    let mut config = TestApp::config(database_url.clone());
+    configure(&mut config, &smtp);
+    let app = Application::build(config)
         .await
         .expect("the test server starts");
     let address = format!("http://127.0.0.1:{}", app.port());

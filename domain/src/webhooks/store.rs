@@ -82,7 +82,6 @@ struct NewEndpointRow<'a> {
 }
 
 /// Records a new, enabled endpoint; call in a write transaction.
-#[expect(clippy::too_many_arguments, reason = "one row, each column named")]
 pub fn insert(
     conn: &mut AnyConnection,
     organization: OrganizationId,

@@ -195,6 +195,8 @@ pub async fn create(
             if organization.verification.is_none() {
                 return Err(CreateEndpointError::NotVerified);
             }
+            // Concurrent registrations must not pass the limit together: serialise them.
+            organizations::lock(conn, organization.id)?;
             if store::count(conn, organization.id)? >= MAX_ENDPOINTS {
                 return Err(CreateEndpointError::TooMany);
             }

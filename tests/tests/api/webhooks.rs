@@ -6,8 +6,10 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use base64::Engine as _;
+use diesel::prelude::*;
 use linli_domain::access::Role;
-use linli_tests::{TestApp, engine_tests};
+use linli_domain::schema::{notifications, outbox, webhook_endpoints};
+use linli_tests::{Engine, TestApp, engine_tests, spawn_app_with};
 use poem::listener::{Acceptor, Listener, TcpListener};
 use poem::web::Data;
 use poem::{EndpointExt, Request, Route, Server, handler};
@@ -124,11 +126,15 @@ async fn receive(
 
 impl Receiver {
     async fn start(failures: u32) -> Self {
+        Self::start_on("127.0.0.1", failures).await
+    }
+
+    async fn start_on(address: &str, failures: u32) -> Self {
         let state = Arc::new(ReceiverState {
             hooks: Mutex::default(),
             failures_left: Mutex::new(failures),
         });
-        let acceptor = TcpListener::bind("127.0.0.1:0")
+        let acceptor = TcpListener::bind(format!("{address}:0"))
             .into_acceptor()
             .await
             .expect("the receiver binds");
@@ -150,7 +156,7 @@ impl Receiver {
             ),
         );
         Self {
-            url: format!("http://127.0.0.1:{port}/hooks"),
+            url: format!("http://{address}:{port}/hooks"),
             state,
             _stop: stop,
         }
@@ -277,6 +283,25 @@ engine_tests! {
         assert_eq!(shown.json["url"].as_str(), Some("http://localhost:9/h"), "{}", shown.text);
     }
 
+    async fn concurrent_registrations_never_pass_the_limit_of_twenty(app: TestApp) {
+        let (id, admin) = verified_team(&app, "13800138000", "13900000003").await;
+        let attempts = (0..26).map(|n| {
+            let (app, admin, id) = (&app, admin.clone(), id.clone());
+            async move {
+                app.post_as(&admin, &path(&id, "/webhooks"), &json!({"url": format!("http://127.0.0.1:9/h{n}"), "events": ["organization.updated"]}))
+                    .await
+            }
+        });
+        let replies = futures_util::future::join_all(attempts).await;
+        let created = replies.iter().filter(|r| r.status == 201).count();
+        for reply in replies.iter().filter(|r| r.status != 201) {
+            reply.assert_problem(409, "too_many_webhook_endpoints");
+        }
+        assert_eq!(created, 20);
+        let listed = app.get_as(&admin, &path(&id, "/webhooks")).await;
+        assert_eq!(listed.json.as_array().map(Vec::len), Some(20));
+    }
+
     async fn only_admins_of_verified_organizations_manage_endpoints(app: TestApp) {
         let (_, admin) = app.resident("13800138000", "dongguan-g1").await;
         let (member_id, member) = app.resident("13800138001", "dongguan-g1").await;
@@ -334,11 +359,211 @@ engine_tests! {
             .assert_problem(422, "webhook_target_refused");
         let patched = app.patch_as(key_a, &one, &json!({"events": ["api_key.revoked"]})).await;
         assert_eq!((patched.status, patched.json["events"].clone()), (200, json!(["api_key.revoked"])), "{}", patched.text);
+        let ping = app.post_as(key_a, &format!("{one}/test"), &json!({})).await;
+        assert_eq!(ping.status, 202, "{}", ping.text);
+        app.post_as(key_b, &format!("{one}/test"), &json!({})).await.assert_problem(404, "webhook_endpoint_not_found");
         let rotated = app.post_as(key_a, &format!("{one}/secret"), &json!({})).await;
         assert_eq!(rotated.status, 200, "{}", rotated.text);
         assert_eq!(app.get_as(key_a, &format!("{one}/deliveries")).await.json, json!([]));
         assert_eq!(app.delete_as(key_a, &one).await.status, 204);
         app.get_as(key_a, &one).await.assert_problem(404, "webhook_endpoint_not_found");
         app.get_as("lk_nothing", "/api/v1/partner/webhooks").await.assert_problem(401, "invalid_api_key");
+    }
+}
+
+/// A test server that delivers at once and retries fast: polls every 50 ms, first retry after
+/// 50–100 ms, at most a second between attempts; a failure window of `window_secs`.
+async fn delivering_app(engine: Engine, window_secs: u64, allowed: &str) -> TestApp {
+    let allowed = allowed.to_owned();
+    spawn_app_with(engine, move |config, _| {
+        config.delivery_poll_interval_ms = 50;
+        config.delivery_retry_base_ms = 100;
+        config.delivery_retry_max_secs = 1;
+        config.delivery_max_attempts = 50;
+        config.webhook_timeout_ms = 3_000;
+        config.webhook_failure_window_secs = window_secs;
+        config.webhook_allowed_targets = allowed;
+    })
+    .await
+}
+
+/// Declares a delivery case on both engines with [`delivering_app`].
+macro_rules! delivery_tests {
+    ($(async fn $name:ident($app:ident, $window:literal, $allowed:literal) $body:block)*) => {
+        $(
+            mod $name {
+                #[allow(unused_imports)]
+                use super::*;
+
+                async fn case($app: TestApp) $body
+
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn sqlite() {
+                    case(delivering_app(Engine::Sqlite, $window, $allowed).await).await
+                }
+
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                #[cfg_attr(not(linli_postgres), ignore = "LINLI_TEST_POSTGRES_URL is unset")]
+                async fn postgres() {
+                    case(delivering_app(Engine::Postgres, $window, $allowed).await).await
+                }
+            }
+        )*
+    };
+}
+
+/// The endpoint's delivery log once it holds `count` attempts.
+async fn log_of(app: &TestApp, token: &str, endpoint_path: &str, count: usize) -> Vec<Value> {
+    for _ in 0..200 {
+        let reply = app
+            .get_as(token, &format!("{endpoint_path}/deliveries"))
+            .await;
+        assert_eq!(reply.status, 200, "{}", reply.text);
+        let log = reply.json.as_array().cloned().unwrap_or_default();
+        if log.len() >= count {
+            return log;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("the delivery log never held {count} attempts");
+}
+
+fn body_json(hook: &Hook) -> Value {
+    serde_json::from_slice(&hook.body).expect("a JSON body")
+}
+
+delivery_tests! {
+    async fn deliveries_are_signed_retried_under_one_id_and_logged(app, 86_400, "127.0.0.0/8") {
+        let receiver = Receiver::start(2).await;
+        let (id, admin) = verified_team(&app, "13800138000", "13900000003").await;
+        let created = register(&app, &admin, &id, &receiver.url, &["organization.updated", "organization.member_added"]).await;
+        let secret = created["secret"].as_str().expect("a secret").to_owned();
+        let endpoint_path = path(&id, &format!("/webhooks/{}", created["id"]));
+        let changed = app.patch_as(&admin, &path(&id, ""), &json!({"description": "助老服务"})).await;
+        assert_eq!(changed.status, 200, "{}", changed.text);
+        let hooks = receiver.wait_for(3).await;
+        assert!(hooks.iter().all(|h| h.id == hooks[0].id), "one webhook-id across retries: {hooks:?}");
+        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("after 1970").as_secs();
+        for hook in &hooks {
+            assert!(verify_standard_webhook(&secret, &hook.id, &hook.timestamp, &hook.body, &hook.signature), "bad signature on {hook:?}");
+            let sent: u64 = hook.timestamp.parse().expect("unix seconds");
+            assert!(now.abs_diff(sent) < 300, "timestamp {sent} vs now {now}");
+            assert_eq!(hook.body, hooks[0].body, "the same bytes on every attempt");
+        }
+        let body = body_json(&hooks[0]);
+        assert_eq!((body["type"].as_str(), &body["organization_id"], &body["data"]["organization_id"]), (Some("organization.updated"), &id, &id), "{body}");
+        assert_eq!(body["data"]["verification_cleared"], false);
+        let log = log_of(&app, &admin, &endpoint_path, 3).await;
+        let attempts: Vec<(i64, i64, bool)> = log.iter().map(|d| (d["attempt"].as_i64().unwrap_or(0), d["status_code"].as_i64().unwrap_or(0), d["succeeded"].as_bool().unwrap_or(false))).collect();
+        assert_eq!(attempts, [(3, 204, true), (2, 503, false), (1, 503, false)], "{log:?}");
+        assert!(log.iter().all(|d| d["message_id"].as_str() == Some(hooks[0].id.as_str()) && d["duration_ms"].as_i64().is_some()));
+        let shown = app.get_as(&admin, &endpoint_path).await;
+        assert!(shown.json["last_success_at"].is_string() && shown.json["failing_since"].is_null(), "{}", shown.text);
+
+        let ping = app.post_as(&admin, &format!("{endpoint_path}/test"), &json!({})).await;
+        assert_eq!(ping.status, 202, "{}", ping.text);
+        let hooks = receiver.wait_for(4).await;
+        assert_eq!(Some(hooks[3].id.as_str()), ping.json["message_id"].as_str());
+        assert_eq!(body_json(&hooks[3])["type"], "webhook.test");
+        assert!(verify_standard_webhook(&secret, &hooks[3].id, &hooks[3].timestamp, &hooks[3].body, &hooks[3].signature));
+
+        let rotated = app.post_as(&admin, &format!("{endpoint_path}/secret"), &json!({})).await;
+        let new_secret = rotated.json["secret"].as_str().expect("a new secret").to_owned();
+        let (member_id, _) = app.resident("13800138001", "dongguan-g1").await;
+        app.post_as(&admin, &path(&id, "/members"), &json!({"user_id": member_id, "role": "member"})).await;
+        let hooks = receiver.wait_for(5).await;
+        let added = &hooks[4];
+        assert_eq!((body_json(added)["type"].as_str(), &body_json(added)["data"]["user_id"]), (Some("organization.member_added"), &json!(member_id)));
+        assert!(verify_standard_webhook(&new_secret, &added.id, &added.timestamp, &added.body, &added.signature), "signed with the new secret");
+        assert!(!verify_standard_webhook(&secret, &added.id, &added.timestamp, &added.body, &added.signature), "not with the old one");
+
+        app.patch_as(&admin, &endpoint_path, &json!({"enabled": false})).await;
+        app.post_as(&admin, &format!("{endpoint_path}/test"), &json!({})).await.assert_problem(409, "webhook_endpoint_disabled");
+        app.patch_as(&admin, &path(&id, ""), &json!({"description": "停用后"})).await;
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        assert_eq!(receiver.hooks().len(), 5, "a disabled endpoint receives nothing");
+    }
+
+    async fn an_endpoint_failing_for_the_whole_window_is_disabled_and_its_admins_are_told(app, 2, "127.0.0.0/8") {
+        let receiver = Receiver::start(u32::MAX).await;
+        let (id, admin) = verified_team(&app, "13800138000", "13900000003").await;
+        let me = app.patch_as(&admin, "/api/v1/me", &json!({"email": "admin@example.org"})).await;
+        assert_eq!(me.status, 200, "{}", me.text);
+        let admin_id = me.json["id"].as_i64().expect("an id");
+        let created = register(&app, &admin, &id, &receiver.url, &["organization.updated"]).await;
+        let endpoint_id = created["id"].as_i64().expect("an id");
+        let endpoint_path = path(&id, &format!("/webhooks/{endpoint_id}"));
+        let mut shown = Value::Null;
+        for _ in 0..60 {
+            shown = app.get_as(&admin, &endpoint_path).await.json;
+            if shown["enabled"] == false {
+                break;
+            }
+            let ping = app.post_as(&admin, &format!("{endpoint_path}/test"), &json!({})).await;
+            assert!(ping.status == 202 || ping.status == 409, "{}", ping.text);
+            tokio::time::sleep(Duration::from_millis(300)).await;
+        }
+        assert_eq!((shown["enabled"].as_bool(), shown["disabled_reason"].as_str()), (Some(false), Some("failing")), "{shown}");
+        assert!(shown["failing_since"].is_string() && shown["last_success_at"].is_null(), "{shown}");
+        let log = log_of(&app, &admin, &endpoint_path, 2).await;
+        assert!(log.iter().all(|d| d["succeeded"] == false && d["status_code"] == 503), "{log:?}");
+        let db = app.db();
+        let (told, emails) = db
+            .run(move |conn| {
+                let told: i64 = notifications::table
+                    .filter(notifications::user_id.eq(admin_id))
+                    .filter(notifications::topic.eq("webhook_endpoint.disabled"))
+                    .count()
+                    .get_result(conn)?;
+                let emails: i64 = outbox::table
+                    .filter(outbox::channel.eq("email"))
+                    .filter(outbox::recipient.eq(admin_id.to_string()))
+                    .filter(outbox::topic.eq("webhook_endpoint.disabled"))
+                    .count()
+                    .get_result(conn)?;
+                Ok::<_, linli_domain::db::StoreError>((told, emails))
+            })
+            .await
+            .expect("the notices are readable");
+        assert_eq!((told, emails), (1, 1), "the admin is told once, in the app and by email");
+        let received = receiver.hooks().len();
+        tokio::time::sleep(Duration::from_millis(700)).await;
+        assert_eq!(receiver.hooks().len(), received, "nothing more is sent to a disabled endpoint");
+        let resumed = app.patch_as(&admin, &endpoint_path, &json!({"enabled": true})).await;
+        assert_eq!((resumed.json["enabled"].as_bool(), &resumed.json["failing_since"]), (Some(true), &Value::Null), "{}", resumed.text);
+    }
+
+    async fn a_host_that_now_resolves_to_a_refused_address_is_not_reached(app, 86_400, "127.0.0.2") {
+        let receiver = Receiver::start_on("127.0.0.2", 0).await;
+        let (id, admin) = verified_team(&app, "13800138000", "13900000003").await;
+        let created = register(&app, &admin, &id, &receiver.url, &["organization.updated"]).await;
+        app.post_as(&admin, &path(&id, "/webhooks"), &json!({"url": receiver.url.replace("127.0.0.2", "localhost"), "events": ["organization.updated"]}))
+            .await
+            .assert_problem(422, "webhook_target_refused");
+        let endpoint_id = created["id"].as_i64().expect("an id");
+        let endpoint_path = path(&id, &format!("/webhooks/{endpoint_id}"));
+        let ping = app.post_as(&admin, &format!("{endpoint_path}/test"), &json!({})).await;
+        assert_eq!(ping.status, 202, "{}", ping.text);
+        receiver.wait_for(1).await;
+        // The name now leads elsewhere: `localhost` resolves to loopback addresses that are not
+        // allow-listed (as a rebound DNS name would), and an IP literal in a private range.
+        for (n, url) in [receiver.url.replace("127.0.0.2", "localhost"), "http://10.255.255.1:9/hooks".to_owned()].into_iter().enumerate() {
+            let db = app.db();
+            db.run(move |conn| {
+                diesel::update(webhook_endpoints::table.find(endpoint_id))
+                    .set(webhook_endpoints::url.eq(url))
+                    .execute(conn)
+                    .map_err(linli_domain::db::StoreError::from)
+            })
+            .await
+            .expect("the URL is changed behind the guard's back");
+            let ping = app.post_as(&admin, &format!("{endpoint_path}/test"), &json!({})).await;
+            assert_eq!(ping.status, 202, "{}", ping.text);
+            let log = log_of(&app, &admin, &endpoint_path, 2 + n).await;
+            let error = log[0]["error"].as_str().unwrap_or_default();
+            assert!(error.contains("loopback") || error.contains("private"), "{log:?}");
+            assert!(log[0]["status_code"].is_null() && log[0]["succeeded"] == false);
+        }
+        assert_eq!(receiver.hooks().len(), 1, "the refused addresses were never reached");
     }
 }
