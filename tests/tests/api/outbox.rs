@@ -257,3 +257,89 @@ engine_tests! {
         assert_eq!(left, keep);
     }
 }
+
+/// `instance` claims what is due as if the clock read `ahead` later than now.
+async fn claim(app: &TestApp, instance: &str, ahead: TimeDelta, limit: i64) -> Vec<String> {
+    let instance = instance.to_owned();
+    app.db()
+        .run(move |conn| {
+            db::write(conn, |conn| {
+                outbox::claim_due(
+                    conn,
+                    now_utc() + ahead,
+                    &instance,
+                    Duration::from_secs(10),
+                    limit,
+                )
+            })
+        })
+        .await
+        .expect("the claim is answered")
+        .into_iter()
+        .map(|m| m.id.0)
+        .collect()
+}
+
+engine_tests! {
+    async fn concurrent_workers_claim_each_due_message_exactly_once(app: TestApp) {
+        let mut written = Vec::new();
+        for _ in 0..40 {
+            written.push(settled(&app, Status::Pending, TimeDelta::zero()).await);
+        }
+        let workers = (0..4).map(|worker| {
+            let app = &app;
+            async move {
+                let mut mine = Vec::new();
+                loop {
+                    let batch = claim(app, &format!("worker-{worker}"), TimeDelta::zero(), 3).await;
+                    if batch.is_empty() {
+                        return mine;
+                    }
+                    mine.extend(batch);
+                }
+            }
+        });
+        let claimed: Vec<Vec<String>> = futures_util::future::join_all(workers).await;
+        let mut all: Vec<String> = claimed.iter().flatten().cloned().collect();
+        all.sort();
+        let total = all.len();
+        all.dedup();
+        assert_eq!(total, all.len(), "a message was claimed twice: {claimed:?}");
+        written.sort();
+        assert_eq!(all, written, "every due message was claimed");
+        assert!(claimed.iter().filter(|c| !c.is_empty()).count() >= 2, "the workers really raced: {claimed:?}");
+    }
+
+    async fn a_worker_whose_claim_lapsed_cannot_settle_the_message_another_took_over(app: TestApp) {
+        let id = settled(&app, Status::Pending, TimeDelta::zero()).await;
+        assert_eq!(claim(&app, "stale", TimeDelta::zero(), 10).await, [id.clone()]);
+        assert!(claim(&app, "other", TimeDelta::seconds(5), 10).await.is_empty(), "a live claim is respected");
+        assert_eq!(claim(&app, "fresh", TimeDelta::seconds(11), 10).await, [id.clone()], "a lapsed claim is taken over");
+        let db = app.db();
+        let message = outbox::MessageId(id);
+        let settle = |instance: &'static str| {
+            let (db, message) = (db.clone(), message.clone());
+            async move {
+                db.run(move |conn| db::write(conn, |conn| outbox::mark_delivered(conn, &message, instance, now_utc())))
+                    .await
+                    .expect("the outcome is answered")
+            }
+        };
+        let failure = outbox::Failure { permanent: false, reason: "late".into() };
+        let failed = {
+            let message = message.clone();
+            db.run(move |conn| {
+                db::write(conn, |conn| {
+                    outbox::mark_failed(conn, &message, "stale", now_utc(), &failure, &outbox::RetryPolicy::default(), 0.5)
+                })
+            })
+            .await
+            .expect("the outcome is answered")
+        };
+        assert_eq!(failed, None, "the stale worker cannot record a failure");
+        assert!(!settle("stale").await, "nor a delivery");
+        assert!(settle("fresh").await);
+        let stored = db.run(move |conn| outbox::store::get(conn, &message)).await.expect("read").expect("exists");
+        assert_eq!((stored.status, stored.attempts), (Status::Delivered, 2));
+    }
+}
