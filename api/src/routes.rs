@@ -7,7 +7,9 @@ use crate::api_keys::ApiKeysApi;
 use crate::areas::AreasApi;
 use crate::audit::AuditApi;
 use crate::job_runs::JobRunsApi;
+use crate::notifications::NotificationsApi;
 use crate::organizations::OrganizationsApi;
+use crate::outbox::OutboxApi;
 use crate::partner::PartnerApi;
 use crate::privacy::PrivacyApi;
 use crate::proxies::ProxiesApi;
@@ -36,6 +38,10 @@ pub enum ApiTags {
     Audit,
     /// Scheduled jobs and the record of their runs.
     Jobs,
+    /// The outbox of emails and webhooks waiting, delivered or dead.
+    Outbox,
+    /// One's own in-app notifications and notification preferences.
+    Notifications,
     /// Volunteer profiles, verification and credentials.
     Volunteers,
     /// Resident profiles, eligibility and proxy consents.
@@ -59,6 +65,8 @@ pub type Api = (
     RolesApi,
     AuditApi,
     JobRunsApi,
+    OutboxApi,
+    NotificationsApi,
     VolunteersApi,
     ResidentsApi,
     ProxiesApi,
@@ -90,6 +98,12 @@ pub fn service(state: AppState) -> OpenApiService<Api, ()> {
             state: state.clone(),
         },
         JobRunsApi {
+            state: state.clone(),
+        },
+        OutboxApi {
+            state: state.clone(),
+        },
+        NotificationsApi {
             state: state.clone(),
         },
         VolunteersApi {

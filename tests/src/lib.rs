@@ -30,6 +30,7 @@ pub struct TestApp {
     pub client: reqwest::Client,
     /// The SMTP server the service may send mail to.
     pub smtp: smtp::SmtpServer,
+    smtp_port: u16,
     _sqlite_dir: Option<tempfile::TempDir>,
     _postgres: Option<postgres::TestDatabase>,
     _shutdown: tokio::sync::oneshot::Sender<()>,
@@ -96,6 +97,8 @@ impl TestApp {
             bind: ([127, 0, 0, 1], 0).into(),
             database_url,
             jobs_enabled: false,
+            // Tests that deliver turn the worker on (see `delivery`).
+            delivery_enabled: false,
             // Many servers run at once against one PostgreSQL; keep each one's share small.
             database_pool_size: 4,
             database_timeout_secs: 10,
@@ -139,15 +142,12 @@ impl TestApp {
 
 /// Starts a fresh Linli on `engine`.
 pub async fn spawn_app(engine: Engine) -> TestApp {
-    spawn_app_with(engine, |_, _| {}).await
+    spawn_app_with(engine, |_| {}).await
 }
 
-/// Starts a fresh Linli on `engine` after `configure` adjusted the test configuration (it
-/// also sees the test SMTP server, to point the service at it).
-pub async fn spawn_app_with(
-    engine: Engine,
-    configure: impl FnOnce(&mut Config, &smtp::SmtpServer),
-) -> TestApp {
+/// Starts a fresh Linli on `engine`, with `configure` applied to the test configuration last
+/// (e.g. to turn the outbox delivery worker on). Emails go to the harness's SMTP server.
+pub async fn spawn_app_with(engine: Engine, configure: impl FnOnce(&mut Config)) -> TestApp {
     let smtp = smtp::SmtpServer::start();
     let (database_url, sqlite_dir, postgres) = match engine {
         Engine::Sqlite => {
@@ -163,7 +163,11 @@ pub async fn spawn_app_with(
         }
     };
     let mut config = TestApp::config(database_url.clone());
-    configure(&mut config, &smtp);
+    config.smtp_host = "127.0.0.1".into();
+    config.smtp_port = smtp.port;
+    config.smtp_tls = linli_api::config::SmtpTls::None;
+    configure(&mut config);
+    let smtp_port = config.smtp_port;
     let app = Application::build(config)
         .await
         .expect("the test server starts");
@@ -182,16 +186,89 @@ pub async fn spawn_app_with(
         database_url,
         client,
         smtp,
+        smtp_port,
         _sqlite_dir: sqlite_dir,
         _postgres: postgres,
         _shutdown: shutdown,
     }
 }
 
+/// Turns the outbox delivery worker on, polling often and retrying quickly, in a zone where
+/// it is mid-afternoon now (so quiet hours never hold an email a test waits for).
+pub fn delivery(config: &mut Config) {
+    config.delivery_enabled = true;
+    config.delivery_poll_interval_ms = 50;
+    config.delivery_retry_base_ms = 100;
+    config.delivery_retry_max_secs = 1;
+    config.delivery_lease_secs = 5;
+    config.smtp_timeout_secs = 5;
+    config.time_zone = zone_at_local_hour(15);
+}
+
+/// A fixed-offset zone (`Etc/GMT±N`) in which the local hour is now `hour` (give or take the
+/// minutes), for tests about quiet hours.
+pub fn zone_at_local_hour(hour: i64) -> chrono_tz::Tz {
+    use chrono::Timelike;
+    let utc_hour = i64::from(chrono::Utc::now().hour());
+    // Offsets from UTC run from −12 to +14 hours.
+    let mut offset = (hour - utc_hour).rem_euclid(24);
+    if offset > 14 {
+        offset -= 24;
+    }
+    // Etc/GMT-8 is UTC+8: the sign is inverted by POSIX convention.
+    let name = match offset {
+        0 => "Etc/GMT".to_owned(),
+        o if o > 0 => format!("Etc/GMT-{o}"),
+        o => format!("Etc/GMT+{}", -o),
+    };
+    name.parse().expect("a valid Etc zone")
+}
+
+impl TestApp {
+    /// The SMTP port the server was configured with (a test may start a server there late).
+    pub fn smtp_port_configured(&self) -> u16 {
+        self.smtp_port
+    }
+
+    /// Waits up to `timeout` until the SMTP server holds at least `count` messages.
+    pub async fn wait_for_mail(&self, count: usize, timeout: Duration) -> Vec<smtp::Received> {
+        let deadline = std::time::Instant::now() + timeout;
+        loop {
+            let received = self.smtp.received();
+            if received.len() >= count || std::time::Instant::now() > deadline {
+                return received;
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+    }
+}
+
 /// Declares async tests that run once per engine, as `name::sqlite` and `name::postgres`.
 /// The PostgreSQL case is ignored (visibly) when `LINLI_TEST_POSTGRES_URL` was unset at build.
+/// `engine_tests!(with = CONFIGURE; …)` applies `CONFIGURE(&mut Config)` to each server.
 #[macro_export]
 macro_rules! engine_tests {
+    (with = $configure:expr; $(async fn $name:ident($app:ident : TestApp) $body:block)*) => {
+        $(
+            mod $name {
+                #[allow(unused_imports)]
+                use super::*;
+
+                async fn case($app: $crate::TestApp) $body
+
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn sqlite() {
+                    case($crate::spawn_app_with($crate::Engine::Sqlite, $configure).await).await
+                }
+
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                #[cfg_attr(not(linli_postgres), ignore = "LINLI_TEST_POSTGRES_URL is unset")]
+                async fn postgres() {
+                    case($crate::spawn_app_with($crate::Engine::Postgres, $configure).await).await
+                }
+            }
+        )*
+    };
     ($(async fn $name:ident($app:ident : TestApp) $body:block)*) => {
         $(
             mod $name {

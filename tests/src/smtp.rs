@@ -74,7 +74,13 @@ pub struct SmtpServer {
 impl SmtpServer {
     /// Binds `127.0.0.1:0` and serves on a background thread.
     pub fn start() -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("SMTP port binds");
+        Self::start_on(0)
+    }
+
+    /// Binds `127.0.0.1:port` (0 for any) and serves on a background thread; a test that
+    /// shows what happens while SMTP is down starts the server late on a port it chose.
+    pub fn start_on(port: u16) -> Self {
+        let listener = TcpListener::bind(("127.0.0.1", port)).expect("SMTP port binds");
         let port = listener.local_addr().expect("a local address").port();
         let capture = Capture::default();
         let inbox = capture.inbox.clone();
@@ -89,6 +95,14 @@ impl SmtpServer {
             }
         });
         Self { port, inbox }
+    }
+
+    /// A loopback port nothing listens on (yet): bound, read and released.
+    pub fn free_port() -> u16 {
+        TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free port")
+            .port()
     }
 
     /// Everything received so far.

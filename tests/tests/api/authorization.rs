@@ -76,6 +76,10 @@ engine_tests! {
             ("key_id", key.json["id"].to_string()),
             ("endpoint_id", endpoint.json["id"].to_string()),
             ("area_id", app.area("caoba-g3").await.to_string()),
+            ("notification_id", app.get_as(&victim_token, "/api/v1/me/notifications").await.json["notifications"][0]["id"].to_string()),
+            // Outbox messages belong to no area: only platform admins reach any of them, so
+            // any id shows whether an outsider is refused before the lookup.
+            ("message_id", "1".to_owned()),
         ]
         .into_iter()
         .collect();

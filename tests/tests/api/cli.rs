@@ -202,6 +202,15 @@ impl Served {
         panic!("linli serve did not start (exit {code}): {log}");
     }
 
+    /// Kills the process with SIGKILL (a crash: nothing runs after it) and returns its log.
+    pub(crate) fn kill_hard(&mut self) -> String {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        std::fs::read_to_string(&self.stderr).unwrap_or_default()
+    }
+
     /// Sends SIGTERM, waits, and returns the exit code and everything it logged.
     pub(crate) fn stop(&mut self) -> (i32, String) {
         let Some(mut child) = self.child.take() else {

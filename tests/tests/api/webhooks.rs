@@ -375,10 +375,8 @@ engine_tests! {
 /// 50–100 ms, at most a second between attempts; a failure window of `window_secs`.
 async fn delivering_app(engine: Engine, window_secs: u64, allowed: &str) -> TestApp {
     let allowed = allowed.to_owned();
-    spawn_app_with(engine, move |config, _| {
-        config.delivery_poll_interval_ms = 50;
-        config.delivery_retry_base_ms = 100;
-        config.delivery_retry_max_secs = 1;
+    spawn_app_with(engine, move |config| {
+        linli_tests::delivery(config);
         config.delivery_max_attempts = 50;
         config.webhook_timeout_ms = 3_000;
         config.webhook_failure_window_secs = window_secs;
