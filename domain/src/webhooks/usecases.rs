@@ -187,6 +187,11 @@ pub async fn create(
     new: NewEndpoint,
     now: NaiveDateTime,
 ) -> Result<WithSecret, CreateEndpointError> {
+    // Who may register is checked before the host is resolved: strangers learn nothing
+    // about names, and cannot make Linli look them up.
+    let (caller, id) = (actor.clone(), organization);
+    db.run(move |conn| Ok::<_, CreateEndpointError>(authorize(conn, &caller, id)??))
+        .await?;
     check_target(allow, &new.url).await?;
     let secret = Secret::generate();
     db.run(move |conn| {
@@ -282,6 +287,11 @@ pub async fn update(
     now: NaiveDateTime,
 ) -> Result<Endpoint, UpdateEndpointError> {
     if let Some(url) = &changes.url {
+        let (caller, id) = (actor.clone(), organization);
+        db.run(move |conn| {
+            Ok::<_, UpdateEndpointError>(authorize_endpoint(conn, &caller, id, endpoint)??)
+        })
+        .await?;
         check_target(allow, url).await?;
     }
     db.run(move |conn| {

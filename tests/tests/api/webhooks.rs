@@ -312,6 +312,8 @@ engine_tests! {
         app.post_as(&admin, &path(&id, "/webhooks"), &body).await.assert_problem(409, "organization_not_verified");
         verify_as_dongguan_staff(&app, &id, "13900000003").await;
         app.post_as(&member, &path(&id, "/webhooks"), &body).await.assert_problem(403, "not_organization_admin");
+        let private = json!({"url": "http://10.0.0.1/h", "events": ["organization.verified"]});
+        app.post_as(&member, &path(&id, "/webhooks"), &private).await.assert_problem(403, "not_organization_admin");
         app.get_as(&member, &path(&id, "/webhooks")).await.assert_problem(403, "not_organization_admin");
         app.post_as(&admin, "/api/v1/organizations/987654/webhooks", &body).await.assert_problem(404, "organization_not_found");
         let created = register(&app, &admin, &id, "http://127.0.0.1:9/h", &["organization.verified"]).await;
