@@ -87,7 +87,9 @@ impl SmtpServer {
         let mut server = Server::new(capture);
         server
             .with_name("linli-test-smtp")
-            .with_num_threads(1)
+            // More than Linli's SMTP pool keeps open, so pooled idle connections never starve
+            // a new one (each thread serves one connection at a time).
+            .with_num_threads(8)
             .with_tcp_listener(listener);
         std::thread::spawn(move || {
             if let Err(error) = server.serve() {

@@ -9,6 +9,7 @@ use super::{UserId, password, store};
 use crate::access;
 use crate::audit::{self, NewAuditEvent};
 use crate::db::{self, Db, StoreError, TransactionError};
+use crate::notifications::{self, NotificationFilter};
 use crate::schema::{audit_events, users};
 use crate::{proxies, residents, sessions, volunteers};
 
@@ -24,6 +25,16 @@ pub async fn export(db: &Db, user: UserId, now: NaiveDateTime) -> Result<Value, 
         let volunteer = volunteers::store::get(conn, user)?;
         let resident = residents::store::get(conn, user)?;
         let consents = proxies::store::involving(conn, user)?;
+        let told = notifications::store::list(
+            conn,
+            user,
+            &NotificationFilter {
+                unread_only: false,
+                before: None,
+                limit: i64::MAX,
+            },
+        )?;
+        let preferences = notifications::store::preferences(conn, user)?;
         let events: Vec<(i64, NaiveDateTime, String, String, String)> = audit_events::table
             .filter(
                 audit_events::actor_id
@@ -78,6 +89,14 @@ pub async fn export(db: &Db, user: UserId, now: NaiveDateTime) -> Result<Value, 
                 "relationship": c.relationship.as_str(), "created_at": c.created_at.and_utc().to_rfc3339(),
                 "revoked_at": c.revoked_at.map(|t| t.and_utc().to_rfc3339()),
             })).collect::<Vec<_>>(),
+            "notifications": told.iter().map(|n| json!({
+                "id": n.id, "topic": n.topic, "title": n.title, "body": n.body,
+                "created_at": n.created_at.and_utc().to_rfc3339(),
+                "read_at": n.read_at.map(|t| t.and_utc().to_rfc3339()),
+            })).collect::<Vec<_>>(),
+            "notification_preferences": preferences.iter().map(|p| json!({
+                "category": p.category.as_str(), "in_app": p.in_app, "email": p.email,
+            })).collect::<Vec<_>>(),
             "audit_events": events.iter().map(|(id, at, action, subject_type, subject_id)| json!({
                 "id": id, "occurred_at": at.and_utc().to_rfc3339(), "action": action,
                 "subject_type": subject_type, "subject_id": subject_id,
@@ -113,8 +132,9 @@ impl TransactionError for CloseError {
     }
 }
 
-/// Closes the account after checking its password: phone, name, email and profile personal
-/// data are removed; sessions and consents revoked; roles, ledgers and audit history stay.
+/// Closes the account after checking its password: phone, name, email, profile personal
+/// data and notifications are removed; sessions and consents revoked; roles, ledgers and
+/// audit history stay.
 pub async fn close(
     db: &Db,
     user: UserId,
@@ -152,6 +172,7 @@ pub async fn close(
             residents::store::anonymise(conn, user)?;
             sessions::store::revoke_all(conn, user, now)?;
             proxies::store::revoke_all_involving(conn, user, now)?;
+            notifications::store::delete_all(conn, user)?;
             audit::store::record(
                 conn,
                 &NewAuditEvent {

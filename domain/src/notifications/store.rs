@@ -239,3 +239,16 @@ pub fn save_preference(
         Err(error) => Err(error.into()),
     }
 }
+
+/// Deletes every notification and preference of `user` (their texts hold names); for
+/// closing an account.
+pub fn delete_all(conn: &mut AnyConnection, user: UserId) -> Result<usize, StoreError> {
+    diesel::delete(
+        notification_preferences::table.filter(notification_preferences::user_id.eq(user.0)),
+    )
+    .execute(conn)?;
+    Ok(
+        diesel::delete(notifications::table.filter(notifications::user_id.eq(user.0)))
+            .execute(conn)?,
+    )
+}

@@ -99,7 +99,9 @@ pub enum EmailSetupError {
 }
 
 enum Transport {
-    Smtp(AsyncSmtpTransport<Tokio1Executor>),
+    /// The pooled transport, and permits bounding sends in flight to the pool size, so a
+    /// large batch never opens more connections than the pool keeps.
+    Smtp(AsyncSmtpTransport<Tokio1Executor>, tokio::sync::Semaphore),
     Files(PathBuf),
 }
 
@@ -136,7 +138,10 @@ impl EmailSender {
                     ));
                 }
                 tracing::info!(host = %smtp.host, port = smtp.port, tls = ?smtp.tls, "emails are sent by SMTP");
-                Transport::Smtp(builder.build())
+                Transport::Smtp(
+                    builder.build(),
+                    tokio::sync::Semaphore::new(smtp.pool_size as usize),
+                )
             }
             Backend::Files(dir) => {
                 std::fs::create_dir_all(&dir).map_err(|e| EmailSetupError::Folder {
@@ -164,7 +169,11 @@ impl EmailSender {
     pub async fn send(&self, message: &Message) -> Result<(), DeliveryFailure> {
         let email = self.build(message).await?;
         match &self.transport {
-            Transport::Smtp(smtp) => {
+            Transport::Smtp(smtp, permits) => {
+                let _permit = permits.acquire().await.map_err(|_| DeliveryFailure {
+                    permanent: false,
+                    reason: "the email sender is shutting down".to_owned(),
+                })?;
                 smtp.send(email)
                     .await
                     .map(drop)

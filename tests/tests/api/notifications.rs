@@ -55,7 +55,25 @@ engine_tests! {
             .assert_problem(404, "notification_not_found");
         assert_eq!(topics(&notifications(&app, &other, "").await), ["account.welcome"], "each sees only their own");
         app.get("/api/v1/me/notifications").await.assert_problem(401, "unauthenticated");
-        app.get_as(&token, "/api/v1/me/notifications?limit=0").await.assert_problem(400, "invalid_parameter");
+        let export = app.get_as(&token, "/api/v1/me/export").await;
+        assert_eq!(export.json["notifications"][0]["topic"], "account.welcome", "{}", export.text);
+        assert_eq!(export.json["notification_preferences"].as_array().map(Vec::len), Some(3));
+        let closed = app.post_as(&token, "/api/v1/me/closure", &json!({"password": linli_tests::PASSWORD})).await;
+        assert_eq!(closed.status, 204, "{}", closed.text);
+        let db = app.db();
+        let left: i64 = db
+            .run(move |conn| {
+                use diesel::prelude::*;
+                linli_domain::schema::notifications::table
+                    .filter(linli_domain::schema::notifications::id.eq(id))
+                    .count()
+                    .get_result(conn)
+                    .map_err(linli_domain::db::StoreError::from)
+            })
+            .await
+            .expect("counted");
+        assert_eq!(left, 0, "closing the account removes its notifications");
+        app.get_as(&other, "/api/v1/me/notifications?limit=0").await.assert_problem(400, "invalid_parameter");
     }
 
     async fn verification_credentials_and_proxy_consents_tell_the_people_concerned(app: TestApp) {

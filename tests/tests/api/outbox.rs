@@ -312,9 +312,9 @@ engine_tests! {
 
     async fn a_worker_whose_claim_lapsed_cannot_settle_the_message_another_took_over(app: TestApp) {
         let id = settled(&app, Status::Pending, TimeDelta::zero()).await;
-        assert_eq!(claim(&app, "stale", TimeDelta::zero(), 10).await, [id.clone()]);
+        assert_eq!(claim(&app, "stale", TimeDelta::zero(), 10).await, std::slice::from_ref(&id));
         assert!(claim(&app, "other", TimeDelta::seconds(5), 10).await.is_empty(), "a live claim is respected");
-        assert_eq!(claim(&app, "fresh", TimeDelta::seconds(11), 10).await, [id.clone()], "a lapsed claim is taken over");
+        assert_eq!(claim(&app, "fresh", TimeDelta::seconds(11), 10).await, std::slice::from_ref(&id), "a lapsed claim is taken over");
         let db = app.db();
         let message = outbox::MessageId(id);
         let settle = |instance: &'static str| {
@@ -341,5 +341,77 @@ engine_tests! {
         assert!(settle("fresh").await);
         let stored = db.run(move |conn| outbox::store::get(conn, &message)).await.expect("read").expect("exists");
         assert_eq!((stored.status, stored.attempts), (Status::Delivered, 2));
+    }
+}
+
+/// Not a check but a measurement, run by hand (`cargo test --release -p linli-tests --test
+/// api -- --ignored outbox::delivery_rate --nocapture`): how fast one worker drains a backlog
+/// of notice emails into the loopback SMTP server, and the lag from commit to receipt.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "a measurement, run by hand"]
+async fn delivery_rate() {
+    const EMAILS: usize = 500;
+    for engine in [linli_tests::Engine::Sqlite, linli_tests::Engine::Postgres] {
+        if engine == linli_tests::Engine::Postgres
+            && std::env::var("LINLI_TEST_POSTGRES_URL").is_err()
+        {
+            continue;
+        }
+        let app = linli_tests::spawn_app_with(engine, |config| {
+            linli_tests::delivery(config);
+            config.delivery_batch_size = 50;
+        })
+        .await;
+        let (user, _) =
+            crate::email::register_with_email(&app, "13800138399", "rate@linli.test", "en", "Rate")
+                .await;
+        app.wait_for_mail(1, Duration::from_secs(20)).await;
+        let db = app.db();
+        let started = std::time::Instant::now();
+        db.run(move |conn| {
+            for _ in 0..EMAILS {
+                db::write(conn, |conn| {
+                    linli_domain::notifications::notify(
+                        conn,
+                        now_utc(),
+                        linli_domain::accounts::UserId(user),
+                        linli_domain::notifications::Notice::VolunteerVerified,
+                    )
+                })?;
+            }
+            Ok::<_, StoreError>(())
+        })
+        .await
+        .expect("the notices are written");
+        let written = started.elapsed();
+        let received = app
+            .wait_for_mail(EMAILS + 1, Duration::from_secs(120))
+            .await;
+        let drained = started.elapsed();
+        assert_eq!(received.len(), EMAILS + 1);
+        let lags: Vec<f64> = app
+            .db()
+            .run(|conn| {
+                outbox_table::table
+                    .select((outbox_table::created_at, outbox_table::delivered_at))
+                    .load::<(chrono::NaiveDateTime, Option<chrono::NaiveDateTime>)>(conn)
+                    .map_err(StoreError::from)
+            })
+            .await
+            .expect("the outbox is read")
+            .into_iter()
+            .filter_map(|(created, delivered)| delivered.map(|d| (d - created).as_seconds_f64()))
+            .collect();
+        let mut lags = lags;
+        lags.sort_by(f64::total_cmp);
+        let at = |q: f64| lags[((lags.len() - 1) as f64 * q) as usize];
+        eprintln!(
+            "{engine:?}: {EMAILS} notices written in {written:?}, all received after {drained:?} \
+             ({:.0} emails/s); lag commit→delivered p50 {:.3} s, p99 {:.3} s, max {:.3} s",
+            EMAILS as f64 / drained.as_secs_f64(),
+            at(0.5),
+            at(0.99),
+            at(1.0)
+        );
     }
 }
