@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use linli_domain::db::{DatabaseUrl, Db, migrate};
 use poem::listener::{Acceptor, Listener, TcpAcceptor, TcpListener};
-use poem::{EndpointExt, Route, Server, get};
+use poem::{Endpoint, EndpointExt, Route, Server, get};
 
 use crate::config::Config;
 use crate::state::AppState;
@@ -235,7 +235,10 @@ impl Application {
                 linli_jobs::instance_id(),
             )
         });
-        let app = endpoint(AppState::new(self.db.clone(), self.config.clone()));
+        let wake = delivery
+            .as_ref()
+            .map(linli_jobs::delivery::DeliveryWorker::waker);
+        let app = endpoint(AppState::new(self.db.clone(), self.config.clone()), wake);
         let served = Server::new_with_acceptor(self.acceptor)
             .run_with_graceful_shutdown(app, shutdown, Some(grace))
             .await;
@@ -250,8 +253,13 @@ impl Application {
     }
 }
 
-/// The whole HTTP surface: API, docs, health, metrics, wrapped by the edge.
-pub fn endpoint(state: AppState) -> impl poem::Endpoint<Output = poem::Response> + 'static {
+/// The whole HTTP surface: API, docs, health, metrics, wrapped by the edge. After each
+/// successful change the outbox worker (when `wake` is given) is woken, since the change may
+/// have written a message: emails leave at once instead of at the next poll.
+pub fn endpoint(
+    state: AppState,
+    wake: Option<linli_jobs::delivery::Waker>,
+) -> impl poem::Endpoint<Output = poem::Response> + 'static {
     let max_body_bytes = state.config.max_body_bytes;
     let db = state.db.clone();
     let api = routes::service(state);
@@ -265,5 +273,21 @@ pub fn endpoint(state: AppState) -> impl poem::Endpoint<Output = poem::Response>
         .at("/readyz", get(health::readyz))
         .at("/metrics", get(health::metrics))
         .data(db);
-    edge::wrap(route, max_body_bytes)
+    edge::wrap(route, max_body_bytes).around(move |inner, request| {
+        let wake = wake.clone();
+        async move {
+            let changes = !matches!(
+                *request.method(),
+                poem::http::Method::GET | poem::http::Method::HEAD | poem::http::Method::OPTIONS
+            );
+            let response = inner.call(request).await?;
+            if changes
+                && response.status().is_success()
+                && let Some(wake) = &wake
+            {
+                wake.wake();
+            }
+            Ok(response)
+        }
+    })
 }

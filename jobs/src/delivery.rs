@@ -12,7 +12,7 @@ use linli_domain::db::{self, Db, StoreError};
 use linli_domain::notifications::{self, Urgency, rules as notice_rules};
 use linli_domain::outbox::{self, AfterFailure, Channel, Message, RetryPolicy, store};
 use linli_domain::time::now_utc;
-use tokio::sync::watch;
+use tokio::sync::{Notify, watch};
 
 use crate::email::EmailSender;
 use crate::webhooks::WebhookSender;
@@ -75,10 +75,28 @@ impl Outcome {
     }
 }
 
+/// How long a woken worker waits before claiming, so a burst of commits is claimed together
+/// and wake-ups never cost more than one claim per this interval.
+const WAKE_SPACING: Duration = Duration::from_millis(20);
+
 /// The running worker.
 pub struct DeliveryWorker {
     stop: watch::Sender<bool>,
     task: tokio::task::JoinHandle<()>,
+    wake: Waker,
+}
+
+/// Tells an idle worker to look for due messages now instead of at its next poll; cheap (no
+/// I/O), so the HTTP edge calls it after every successful change, one of which may have
+/// written an outbox message.
+#[derive(Clone, Default)]
+pub struct Waker(Arc<Notify>);
+
+impl Waker {
+    /// Wakes the worker (at most one pending wake-up is kept).
+    pub fn wake(&self) {
+        self.0.notify_one();
+    }
 }
 
 struct Inner {
@@ -86,6 +104,7 @@ struct Inner {
     settings: Settings,
     senders: Senders,
     instance: String,
+    wake: Waker,
 }
 
 impl DeliveryWorker {
@@ -98,14 +117,21 @@ impl DeliveryWorker {
             max_attempts = settings.retry.max_attempts,
             "outbox delivery worker started"
         );
+        let wake = Waker::default();
         let inner = Arc::new(Inner {
             db,
             settings,
             senders,
             instance,
+            wake: wake.clone(),
         });
         let task = tokio::spawn(run(inner, stopped));
-        Self { stop, task }
+        Self { stop, task, wake }
+    }
+
+    /// A handle that wakes this worker.
+    pub fn waker(&self) -> Waker {
+        self.wake.clone()
     }
 
     /// Stops claiming, lets the batch in progress finish within `grace`. A message cut off
@@ -136,6 +162,7 @@ async fn run(inner: Arc<Inner>, mut stopped: watch::Receiver<bool>) {
         if claimed < inner.settings.batch_size as usize {
             tokio::select! {
                 () = tokio::time::sleep(inner.settings.poll_interval) => {}
+                () = inner.wake.0.notified() => tokio::time::sleep(WAKE_SPACING).await,
                 _ = stopped.changed() => return,
             }
         }

@@ -147,6 +147,21 @@ engine_tests! {
 }
 
 engine_tests! {
+    with = smtp_down;
+
+    async fn an_email_to_a_closed_account_is_dead_at_once_without_using_up_its_attempts(app: TestApp) {
+        let (_, token) = register_with_email(&app, "13800138109", "gone@linli.test", "en", "Gone").await;
+        let closed = app.post_as(&token, "/api/v1/me/closure", &json!({"password": linli_tests::PASSWORD})).await;
+        assert_eq!(closed.status, 204, "{}", closed.text);
+        let (_, admin) = app.staff("13900000009", Role::PlatformAdmin, None).await;
+        let dead = wait_outbox(&app, &admin, "?status=dead", |m| !m.is_empty()).await;
+        assert_eq!(dead.len(), 1, "{dead:?}");
+        assert!(dead[0]["last_error"].as_str().unwrap_or_default().contains("closed their account"), "{}", dead[0]);
+        assert!(dead[0]["attempts"].as_i64().unwrap_or(100) < 100, "a permanent failure does not wait for the last attempt");
+    }
+}
+
+engine_tests! {
     with = smtp_down_two_attempts;
 
     async fn a_dead_message_is_listed_and_an_admin_retry_delivers_it(app: TestApp) {
@@ -178,6 +193,26 @@ engine_tests! {
             .assert_problem(409, "outbox_message_not_dead");
         let audit = app.get_as(&admin, "/api/v1/audit-events").await;
         assert!(audit.text.contains("outbox_message.retried"), "{}", audit.text);
+    }
+}
+
+/// Delivery on, but an idle worker would only look again after a minute.
+fn slow_poll(config: &mut linli_api::Config) {
+    linli_tests::delivery(config);
+    config.delivery_poll_interval_ms = 60_000;
+}
+
+engine_tests! {
+    with = slow_poll;
+
+    async fn a_change_that_writes_an_email_wakes_the_idle_worker(app: TestApp) {
+        // Let the worker go idle on its long poll first.
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let started = std::time::Instant::now();
+        register_with_email(&app, "13800138108", "wu@linli.test", "en", "Wu").await;
+        let received = app.wait_for_mail(1, Duration::from_secs(10)).await;
+        assert_eq!(received.len(), 1, "the email left without waiting for the poll");
+        assert!(started.elapsed() < Duration::from_secs(10), "{:?}", started.elapsed());
     }
 }
 
