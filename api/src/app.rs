@@ -65,6 +65,9 @@ pub enum StartError {
     /// The email channel could not be set up.
     #[error(transparent)]
     Email(#[from] linli_jobs::email::EmailSetupError),
+    /// The webhook channel could not be set up.
+    #[error(transparent)]
+    Webhooks(#[from] linli_jobs::webhooks::WebhookSetupError),
 }
 
 /// A bound, ready-to-serve Linli.
@@ -181,9 +184,11 @@ impl Application {
         };
         let delivery = if config.delivery_enabled {
             let email = linli_jobs::email::EmailSender::new(db.clone(), config.email_settings()?)?;
+            let webhook =
+                linli_jobs::webhooks::WebhookSender::new(db.clone(), config.webhook_settings()?)?;
             Some(DeliveryPlan {
                 settings: config.delivery_settings(),
-                senders: linli_jobs::delivery::Senders { email },
+                senders: linli_jobs::delivery::Senders { email, webhook },
             })
         } else {
             tracing::info!(

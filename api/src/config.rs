@@ -9,6 +9,7 @@ use chrono_tz::Tz;
 use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
 use linli_domain::db::{DatabaseUrl, PoolOptions, SqliteOptions, SqliteSynchronous};
+use linli_domain::webhooks::guard::AllowList;
 use serde::{Deserialize, Serialize};
 
 /// How log lines are written.
@@ -112,6 +113,13 @@ pub struct Config {
     pub smtp_pool_size: u32,
     /// Folder emails are written to when no SMTP host is set.
     pub mail_dir: std::path::PathBuf,
+    /// Webhook targets allowed although private, loopback, link-local…: comma-separated CIDR
+    /// networks, addresses or host names.
+    pub webhook_allowed_targets: String,
+    /// Milliseconds one webhook delivery attempt may take, connecting included.
+    pub webhook_timeout_ms: u64,
+    /// Seconds an endpoint may fail without a single success before it is disabled.
+    pub webhook_failure_window_secs: u64,
 }
 
 impl Default for Config {
@@ -153,6 +161,9 @@ impl Default for Config {
             smtp_from: "邻里 Linli <noreply@linli.invalid>".into(),
             smtp_pool_size: 4,
             mail_dir: "data/mail".into(),
+            webhook_allowed_targets: String::new(),
+            webhook_timeout_ms: 10_000,
+            webhook_failure_window_secs: 86_400,
         }
     }
 }
@@ -387,6 +398,24 @@ pub const SETTINGS: &[Setting] = &[
         default: "data/mail",
         meaning: "folder emails are written to (as .eml files) when no SMTP host is set",
     },
+    Setting {
+        variable: "LINLI_WEBHOOK_ALLOWED_TARGETS",
+        key: "webhook_allowed_targets",
+        default: "(none)",
+        meaning: "comma-separated CIDR networks, addresses or host names webhooks may reach although private, loopback, link-local, CGNAT or unique-local",
+    },
+    Setting {
+        variable: "LINLI_WEBHOOK_TIMEOUT_MS",
+        key: "webhook_timeout_ms",
+        default: "10000",
+        meaning: "milliseconds one webhook delivery attempt may take, connecting included",
+    },
+    Setting {
+        variable: "LINLI_WEBHOOK_FAILURE_WINDOW_SECS",
+        key: "webhook_failure_window_secs",
+        default: "86400",
+        meaning: "seconds an endpoint may fail without a success before it is disabled and its admins are told",
+    },
 ];
 
 /// The settings table as text, for `--help`.
@@ -477,7 +506,41 @@ impl Config {
         }
         linli_jobs::resolve_schedules(&self.jobs).map_err(|e| ConfigError(e.to_string()))?;
         self.check_delivery()?;
+        self.check_webhooks()?;
         Ok(())
+    }
+
+    fn check_webhooks(&self) -> Result<(), ConfigError> {
+        self.webhook_allow_list()?;
+        if !(100..=600_000).contains(&self.webhook_timeout_ms) {
+            return Err(ConfigError(
+                "LINLI_WEBHOOK_TIMEOUT_MS: must be between 100 and 600000".into(),
+            ));
+        }
+        if self.webhook_failure_window_secs == 0 {
+            return Err(ConfigError(
+                "LINLI_WEBHOOK_FAILURE_WINDOW_SECS: must be at least 1".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// The parsed webhook allow-list.
+    pub fn webhook_allow_list(&self) -> Result<AllowList, ConfigError> {
+        let entries: Vec<&str> = self.webhook_allowed_targets.split(',').collect();
+        AllowList::parse(&entries)
+            .map_err(|e| ConfigError(format!("LINLI_WEBHOOK_ALLOWED_TARGETS: {e}")))
+    }
+
+    /// What the webhook channel needs.
+    pub fn webhook_settings(&self) -> Result<linli_jobs::webhooks::WebhookSettings, ConfigError> {
+        let seconds = i64::try_from(self.webhook_failure_window_secs).unwrap_or(i64::MAX);
+        Ok(linli_jobs::webhooks::WebhookSettings {
+            allow: self.webhook_allow_list()?,
+            timeout: Duration::from_millis(self.webhook_timeout_ms),
+            failure_window: chrono::TimeDelta::try_seconds(seconds)
+                .unwrap_or(chrono::TimeDelta::MAX),
+        })
     }
 
     fn check_delivery(&self) -> Result<(), ConfigError> {
@@ -613,6 +676,7 @@ impl std::fmt::Debug for Config {
             )
             .field("smtp_from", &self.smtp_from)
             .field("mail_dir", &self.mail_dir)
+            .field("webhook_allowed_targets", &self.webhook_allowed_targets)
             .finish_non_exhaustive()
     }
 }
@@ -691,6 +755,14 @@ mod tests {
         assert!(
             bad_cron.contains("jobs.purge_expired_sessions"),
             "{bad_cron}"
+        );
+        let bad_allow = load("webhook_allowed_targets = '127.0.0.0/8, 10.0.0.0/99'")
+            .expect_err("refused")
+            .to_string();
+        assert!(
+            bad_allow.contains("LINLI_WEBHOOK_ALLOWED_TARGETS")
+                && bad_allow.contains("10.0.0.0/99"),
+            "{bad_allow}"
         );
         let bad_bind = load("bind = 'nowhere'").expect_err("refused").to_string();
         assert!(bad_bind.contains("bind"), "{bad_bind}");

@@ -33,6 +33,7 @@ pub mod telemetry;
 pub mod throttle;
 pub mod views;
 pub mod volunteers;
+pub mod webhooks;
 
 pub use app::Application;
 pub use config::Config;

@@ -27,12 +27,15 @@ pub struct OutboxApi {
 pub enum ChannelView {
     /// An email to a person.
     Email,
+    /// A partner webhook delivery.
+    Webhook,
 }
 
 impl From<Channel> for ChannelView {
     fn from(channel: Channel) -> Self {
         match channel {
             Channel::Email => Self::Email,
+            Channel::Webhook => Self::Webhook,
         }
     }
 }
@@ -41,6 +44,7 @@ impl From<ChannelView> for Channel {
     fn from(channel: ChannelView) -> Self {
         match channel {
             ChannelView::Email => Self::Email,
+            ChannelView::Webhook => Self::Webhook,
         }
     }
 }

@@ -3,16 +3,29 @@
 
 use linli_domain::api_keys::rules::PartnerRefusal;
 use linli_domain::api_keys::usecases::{self, PartnerOrganizationError};
+use linli_domain::webhooks::Actor;
 use poem::http::StatusCode;
+use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, OpenApi};
 
 use crate::auth::PartnerAuth;
+use crate::body::JsonBody;
 use crate::organizations::problems::organization_not_found;
 use crate::organizations::views::OrganizationView;
 use crate::problem::{Problem, ProblemJson, Rejection, from_store_error, reject, rejected};
+use crate::responses::{Created, NoContent};
 use crate::routes::ApiTags;
 use crate::state::AppState;
+use crate::webhooks::test::Accepted;
+use crate::webhooks::views::{
+    CreateWebhookEndpointRequest, UpdateWebhookEndpointRequest, WebhookDeliveryView,
+    WebhookEndpointView, WebhookEndpointWithSecretView, WebhookTestView,
+};
+use crate::webhooks::{
+    self, CreateWebhookEndpointError, TestWebhookEndpointError, UpdateWebhookEndpointError,
+    WebhookEndpointError, default_limit, endpoints,
+};
 
 /// Endpoints partner systems call with `Authorization: Bearer lk_…`.
 pub struct PartnerApi {
@@ -77,5 +90,185 @@ impl PartnerApi {
                 PartnerOrganizationError::Store(e) => rejected(from_store_error(&e)),
             })?;
         Ok(Json(OrganizationView::from(&viewed)))
+    }
+
+    /// Register a webhook endpoint (partner)
+    ///
+    /// Like `create_webhook_endpoint`, for the key's organization. Needs `webhooks:manage`.
+    /// The answer holds the signing secret once.
+    #[oai(
+        path = "/partner/webhooks",
+        method = "post",
+        operation_id = "create_partner_webhook_endpoint"
+    )]
+    async fn create_partner_webhook_endpoint(
+        &self,
+        auth: PartnerAuth,
+        body: JsonBody<CreateWebhookEndpointRequest>,
+    ) -> Result<Created<WebhookEndpointWithSecretView>, CreateWebhookEndpointError> {
+        let organization = auth.0.organization_id.0;
+        endpoints::create(&self.state, Actor::Partner(auth.0), organization, body.0).await
+    }
+
+    /// List webhook endpoints (partner)
+    ///
+    /// The key's organization's endpoints; never the secrets. Needs `webhooks:manage`.
+    #[oai(
+        path = "/partner/webhooks",
+        method = "get",
+        operation_id = "list_partner_webhook_endpoints"
+    )]
+    async fn list_partner_webhook_endpoints(
+        &self,
+        auth: PartnerAuth,
+    ) -> Result<Json<Vec<WebhookEndpointView>>, WebhookEndpointError> {
+        let organization = auth.0.organization_id.0;
+        endpoints::list(&self.state, Actor::Partner(auth.0), organization).await
+    }
+
+    /// Show a webhook endpoint (partner)
+    ///
+    /// One of the key's organization's endpoints. Needs `webhooks:manage`.
+    #[oai(
+        path = "/partner/webhooks/:endpoint_id",
+        method = "get",
+        operation_id = "get_partner_webhook_endpoint"
+    )]
+    async fn get_partner_webhook_endpoint(
+        &self,
+        auth: PartnerAuth,
+        /// The endpoint.
+        endpoint_id: Path<i64>,
+    ) -> Result<Json<WebhookEndpointView>, WebhookEndpointError> {
+        let organization = auth.0.organization_id.0;
+        endpoints::get(
+            &self.state,
+            Actor::Partner(auth.0),
+            organization,
+            endpoint_id.0,
+        )
+        .await
+    }
+
+    /// Change a webhook endpoint (partner)
+    ///
+    /// Like `update_webhook_endpoint`, for the key's organization. Needs `webhooks:manage`.
+    #[oai(
+        path = "/partner/webhooks/:endpoint_id",
+        method = "patch",
+        operation_id = "update_partner_webhook_endpoint"
+    )]
+    async fn update_partner_webhook_endpoint(
+        &self,
+        auth: PartnerAuth,
+        /// The endpoint.
+        endpoint_id: Path<i64>,
+        body: JsonBody<UpdateWebhookEndpointRequest>,
+    ) -> Result<Json<WebhookEndpointView>, UpdateWebhookEndpointError> {
+        let organization = auth.0.organization_id.0;
+        let actor = Actor::Partner(auth.0);
+        endpoints::update(&self.state, actor, organization, endpoint_id.0, body.0).await
+    }
+
+    /// Remove a webhook endpoint (partner)
+    ///
+    /// Removes it and its delivery log. Needs `webhooks:manage`.
+    #[oai(
+        path = "/partner/webhooks/:endpoint_id",
+        method = "delete",
+        operation_id = "delete_partner_webhook_endpoint"
+    )]
+    async fn delete_partner_webhook_endpoint(
+        &self,
+        auth: PartnerAuth,
+        /// The endpoint.
+        endpoint_id: Path<i64>,
+    ) -> Result<NoContent, WebhookEndpointError> {
+        let organization = auth.0.organization_id.0;
+        endpoints::delete(
+            &self.state,
+            Actor::Partner(auth.0),
+            organization,
+            endpoint_id.0,
+        )
+        .await
+    }
+
+    /// Rotate a webhook signing secret (partner)
+    ///
+    /// Replaces the secret; the new one is in the answer once. Needs `webhooks:manage`.
+    #[oai(
+        path = "/partner/webhooks/:endpoint_id/secret",
+        method = "post",
+        operation_id = "rotate_partner_webhook_secret"
+    )]
+    async fn rotate_partner_webhook_secret(
+        &self,
+        auth: PartnerAuth,
+        /// The endpoint.
+        endpoint_id: Path<i64>,
+    ) -> Result<Json<WebhookEndpointWithSecretView>, WebhookEndpointError> {
+        let organization = auth.0.organization_id.0;
+        let actor = Actor::Partner(auth.0);
+        endpoints::rotate_secret(&self.state, actor, organization, endpoint_id.0).await
+    }
+
+    /// Send a test event (partner)
+    ///
+    /// Queues one `webhook.test` delivery to the endpoint. Needs `webhooks:manage`.
+    #[oai(
+        path = "/partner/webhooks/:endpoint_id/test",
+        method = "post",
+        operation_id = "test_partner_webhook_endpoint"
+    )]
+    async fn test_partner_webhook_endpoint(
+        &self,
+        auth: PartnerAuth,
+        /// The endpoint.
+        endpoint_id: Path<i64>,
+    ) -> Result<Accepted<WebhookTestView>, TestWebhookEndpointError> {
+        let organization = auth.0.organization_id.0;
+        webhooks::test::handle(
+            &self.state,
+            Actor::Partner(auth.0),
+            organization,
+            endpoint_id.0,
+        )
+        .await
+    }
+
+    /// List webhook deliveries (partner)
+    ///
+    /// The endpoint's delivery attempts, newest first. Needs `webhooks:manage`.
+    #[oai(
+        path = "/partner/webhooks/:endpoint_id/deliveries",
+        method = "get",
+        operation_id = "list_partner_webhook_deliveries"
+    )]
+    async fn list_partner_webhook_deliveries(
+        &self,
+        auth: PartnerAuth,
+        /// The endpoint.
+        endpoint_id: Path<i64>,
+        /// Only attempts with a smaller id (the last id of the previous page).
+        before: Query<Option<i64>>,
+        /// Page size, 1–200 (default 50).
+        #[oai(
+            default = "default_limit",
+            validator(minimum(value = "1"), maximum(value = "200"))
+        )]
+        limit: Query<i64>,
+    ) -> Result<Json<Vec<WebhookDeliveryView>>, WebhookEndpointError> {
+        let organization = auth.0.organization_id.0;
+        let actor = Actor::Partner(auth.0);
+        webhooks::deliveries(
+            &self.state,
+            actor,
+            organization,
+            endpoint_id.0,
+            before.0,
+            limit.0,
+        )
+        .await
     }
 }

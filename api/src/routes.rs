@@ -20,6 +20,7 @@ use crate::roles::RolesApi;
 use crate::sessions::SessionsApi;
 use crate::state::AppState;
 use crate::volunteers::VolunteersApi;
+use crate::webhooks::WebhooksApi;
 
 /// Where the API lives.
 pub const API_PREFIX: &str = "/api/v1";
@@ -51,6 +52,8 @@ pub enum ApiTags {
     Organizations,
     /// Partner API keys of organizations.
     ApiKeys,
+    /// Webhook endpoints organizations receive their events at, and their delivery logs.
+    Webhooks,
     /// What partner systems call with an API key, for their own organization.
     Partner,
     /// Volunteer points: balances, statements, donations and grants.
@@ -82,8 +85,8 @@ pub type OperationsApis = (JobRunsApi, OutboxApi, NotificationsApi);
 /// Volunteers, residents and their proxies.
 pub type PeopleApis = (VolunteersApi, ResidentsApi, ProxiesApi);
 
-/// Organizations, their API keys and what partners call.
-pub type OrganizationApis = (OrganizationsApi, ApiKeysApi, PartnerApi);
+/// Organizations, their API keys and webhooks, and what partners call.
+pub type OrganizationApis = (OrganizationsApi, ApiKeysApi, WebhooksApi, PartnerApi);
 
 /// Points and their policy.
 pub type PointsApis = (PointsApi, PointsPolicyApi);
@@ -113,6 +116,7 @@ pub fn service(state: AppState) -> OpenApiService<Api, ()> {
         (
             OrganizationsApi { state: s() },
             ApiKeysApi { state: s() },
+            WebhooksApi { state: s() },
             PartnerApi { state: s() },
         ),
         (PointsApi { state: s() }, PointsPolicyApi { state: s() }),

@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use linli_domain::db::Db;
+use linli_domain::webhooks::guard::AllowList;
 
 use crate::config::Config;
 use crate::throttle::LoginThrottle;
@@ -16,6 +17,8 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// Login limits.
     pub throttle: Arc<LoginThrottle>,
+    /// Webhook targets allowed although the address guard would refuse them.
+    pub webhook_allow_list: Arc<AllowList>,
 }
 
 impl AppState {
@@ -25,10 +28,13 @@ impl AppState {
             config.login_failures_per_account,
             config.login_attempts_per_address,
         );
+        // `Config::check` refused a malformed list before the service was built.
+        let webhook_allow_list = config.webhook_allow_list().unwrap_or_default();
         Self {
             db,
             config: Arc::new(config),
             throttle: Arc::new(throttle),
+            webhook_allow_list: Arc::new(webhook_allow_list),
         }
     }
 

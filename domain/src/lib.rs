@@ -20,3 +20,4 @@ pub mod seed;
 pub mod sessions;
 pub mod time;
 pub mod volunteers;
+pub mod webhooks;

@@ -309,6 +309,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     outbox,
     notifications,
     notification_preferences,
+    webhook_endpoints,
+    webhook_deliveries,
 );
 
 diesel::table! {
@@ -613,3 +615,70 @@ diesel::table! {
 
 diesel::joinable!(notifications -> users (user_id));
 diesel::joinable!(notification_preferences -> users (user_id));
+
+diesel::table! {
+    /// Partner webhook endpoints registered by organizations.
+    webhook_endpoints (id) {
+        /// Surrogate key.
+        id -> BigInt,
+        /// The organization whose events it receives.
+        organization_id -> BigInt,
+        /// The http(s) URL deliveries are posted to.
+        url -> Text,
+        /// A note by whoever registered it.
+        description -> Text,
+        /// Space-separated event names it subscribes to.
+        events -> Text,
+        /// The signing secret, `whsec_` + base64.
+        secret -> Text,
+        /// Whether deliveries are sent.
+        enabled -> Bool,
+        /// `manual` or `failing` while disabled.
+        disabled_reason -> Nullable<Text>,
+        /// When it was disabled.
+        disabled_at -> Nullable<Timestamp>,
+        /// The first failed attempt since the last success.
+        failing_since -> Nullable<Timestamp>,
+        /// The last successful attempt.
+        last_success_at -> Nullable<Timestamp>,
+        /// The last failed attempt.
+        last_failure_at -> Nullable<Timestamp>,
+        /// The admin who registered it.
+        created_by -> Nullable<BigInt>,
+        /// The API key a partner system registered it with.
+        created_by_key -> Nullable<BigInt>,
+        /// When it was registered.
+        created_at -> Timestamp,
+        /// When it last changed.
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// One row per webhook delivery attempt.
+    webhook_deliveries (id) {
+        /// Surrogate key.
+        id -> BigInt,
+        /// The endpoint.
+        endpoint_id -> BigInt,
+        /// The outbox message id (`webhook-id`).
+        message_id -> Text,
+        /// The event name.
+        event -> Text,
+        /// Which attempt of the message, from 1.
+        attempt -> Integer,
+        /// When the attempt started.
+        attempted_at -> Timestamp,
+        /// The receiver's HTTP status, if it answered.
+        status_code -> Nullable<Integer>,
+        /// Why it failed, if it did.
+        error -> Nullable<Text>,
+        /// How long it took.
+        duration_ms -> BigInt,
+        /// Whether the receiver answered 2xx.
+        succeeded -> Bool,
+    }
+}
+
+diesel::joinable!(webhook_endpoints -> organizations (organization_id));
+diesel::joinable!(webhook_deliveries -> webhook_endpoints (endpoint_id));

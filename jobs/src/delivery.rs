@@ -15,6 +15,7 @@ use linli_domain::time::now_utc;
 use tokio::sync::{Notify, watch};
 
 use crate::email::EmailSender;
+use crate::webhooks::WebhookSender;
 
 /// Why one attempt failed, as a sender reports it: `permanent` makes the message dead at once.
 pub type DeliveryFailure = outbox::Failure;
@@ -38,6 +39,8 @@ pub struct Settings {
 pub struct Senders {
     /// Emails.
     pub email: EmailSender,
+    /// Partner webhooks.
+    pub webhook: WebhookSender,
 }
 
 impl Senders {
@@ -45,6 +48,7 @@ impl Senders {
     pub async fn dispatch(&self, message: &Message) -> Result<(), DeliveryFailure> {
         match message.channel {
             Channel::Email => self.email.send(message).await,
+            Channel::Webhook => self.webhook.send(message).await,
         }
     }
 }

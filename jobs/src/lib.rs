@@ -7,6 +7,7 @@ pub mod ledger;
 pub mod runner;
 pub mod schedule;
 pub mod scheduler;
+pub mod webhooks;
 
 pub use runner::{
     Counts, Finished, JobContext, JobError, JobFn, Retention, RunError, RunReport, Settings,

@@ -102,6 +102,8 @@ impl TestApp {
             // Many servers run at once against one PostgreSQL; keep each one's share small.
             database_pool_size: 4,
             database_timeout_secs: 10,
+            // Webhook receivers in tests listen on loopback.
+            webhook_allowed_targets: "127.0.0.0/8, ::1, localhost".into(),
             ..Config::default()
         }
     }

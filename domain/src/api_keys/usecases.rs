@@ -14,15 +14,30 @@ use crate::organizations::usecases::load;
 use crate::organizations::{
     Organization, OrganizationId, store as organizations, store_error_plumbing,
 };
+use crate::webhooks::{self, Event};
 
+/// Audits a key change and tells the organization's webhook endpoints subscribed to `event`.
 fn record(
     conn: &mut AnyConnection,
     actor: UserId,
-    action: &'static str,
+    (action, event): (&'static str, Event),
     organization: &Organization,
     key: &ApiKey,
     now: NaiveDateTime,
 ) -> Result<(), StoreError> {
+    webhooks::usecases::publish(
+        conn,
+        now,
+        organization.id,
+        event,
+        serde_json::json!({
+            "organization_id": organization.id.0,
+            "api_key_id": key.id.0,
+            "name": key.name,
+            "display_prefix": key.display_prefix,
+            "scopes": key.scopes.iter().map(|s| s.as_str()).collect::<Vec<_>>(),
+        }),
+    )?;
     audit::store::record(
         conn,
         &NewAuditEvent {
@@ -82,7 +97,7 @@ pub async fn create(
             record(
                 conn,
                 principal.user.id,
-                "api_key.created",
+                ("api_key.created", Event::ApiKeyCreated),
                 &viewed.organization,
                 &key,
                 now,
@@ -164,7 +179,7 @@ pub async fn revoke(
                 record(
                     conn,
                     principal.user.id,
-                    "api_key.revoked",
+                    ("api_key.revoked", Event::ApiKeyRevoked),
                     &viewed.organization,
                     &after,
                     now,

@@ -91,6 +91,14 @@ pub enum Notice {
         /// For whom no longer.
         resident_name: String,
     },
+    /// Told to an organization's admins: a webhook endpoint failed for the whole failure
+    /// window and was disabled; they re-enable it once the receiver works.
+    WebhookEndpointDisabled {
+        /// The organization's name.
+        organization_name: String,
+        /// The endpoint's URL.
+        url: String,
+    },
 }
 
 impl Notice {
@@ -104,13 +112,14 @@ impl Notice {
             Self::ProxyConsentRevoked { .. } => "proxy_consent.revoked",
             Self::ActingForGranted { .. } => "proxy_consent.acting_granted",
             Self::ActingForRevoked { .. } => "proxy_consent.acting_revoked",
+            Self::WebhookEndpointDisabled { .. } => "webhook_endpoint.disabled",
         }
     }
 
     /// The preference category it belongs to.
     pub fn category(&self) -> Category {
         match self {
-            Self::Welcome { .. } => Category::Account,
+            Self::Welcome { .. } | Self::WebhookEndpointDisabled { .. } => Category::Account,
             Self::VolunteerVerified | Self::CredentialVerified { .. } => Category::Volunteering,
             Self::ProxyConsentGranted { .. }
             | Self::ProxyConsentRevoked { .. }
@@ -129,7 +138,8 @@ impl Notice {
             | Self::CredentialVerified { .. }
             | Self::ProxyConsentRevoked { .. }
             | Self::ActingForGranted { .. }
-            | Self::ActingForRevoked { .. } => Urgency::Normal,
+            | Self::ActingForRevoked { .. }
+            | Self::WebhookEndpointDisabled { .. } => Urgency::Normal,
         }
     }
 }

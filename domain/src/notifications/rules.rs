@@ -77,6 +77,30 @@ pub fn render(notice: &Notice, locale: Locale) -> Rendered {
             "You no longer act for a resident".to_owned(),
             format!("You may no longer act on behalf of {resident_name}."),
         ),
+        (
+            Notice::WebhookEndpointDisabled {
+                organization_name,
+                url,
+            },
+            Locale::ZhCn,
+        ) => (
+            "Webhook 接收地址已停用".to_owned(),
+            format!(
+                "{organization_name} 的 Webhook 接收地址 {url} 连续投递失败，已被停用。请修复接收方后在管理页面重新启用。"
+            ),
+        ),
+        (
+            Notice::WebhookEndpointDisabled {
+                organization_name,
+                url,
+            },
+            Locale::En,
+        ) => (
+            "Webhook endpoint disabled".to_owned(),
+            format!(
+                "Deliveries to {organization_name}'s webhook endpoint {url} kept failing, so it was disabled. Fix the receiver, then enable the endpoint again."
+            ),
+        ),
     };
     Rendered { title, body }
 }

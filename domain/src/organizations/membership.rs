@@ -9,6 +9,7 @@ use super::{Member, MemberRole, OrganizationId, members, store, store_error_plum
 use crate::access::Principal;
 use crate::accounts::{UserId, store as accounts};
 use crate::db::{self, Db, StoreError};
+use crate::webhooks::{self, Event};
 
 /// Why a member was not added.
 #[derive(Debug, thiserror::Error)]
@@ -59,6 +60,13 @@ pub async fn add_member(
                 &viewed.organization,
                 serde_json::json!({"user_id": user.0, "role": role.as_str()}),
                 now,
+            )?;
+            webhooks::usecases::publish(
+                conn,
+                now,
+                id,
+                Event::OrganizationMemberAdded,
+                serde_json::json!({"organization_id": id.0, "user_id": user.0, "role": role.as_str()}),
             )?;
             members::get(conn, id, user)?.ok_or(AddMemberError::Store(StoreError::Query(
                 diesel::result::Error::NotFound,
@@ -116,6 +124,13 @@ pub async fn remove_member(
                 &viewed.organization,
                 serde_json::json!({"user_id": user.0, "role": role.as_str()}),
                 now,
+            )?;
+            webhooks::usecases::publish(
+                conn,
+                now,
+                id,
+                Event::OrganizationMemberRemoved,
+                serde_json::json!({"organization_id": id.0, "user_id": user.0, "role": role.as_str()}),
             )?;
             Ok(())
         })

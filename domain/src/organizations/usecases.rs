@@ -13,6 +13,7 @@ use crate::access::Principal;
 use crate::accounts::UserId;
 use crate::audit::{self, NewAuditEvent};
 use crate::db::{self, AnyConnection, Db, StoreError};
+use crate::webhooks::{self, Event};
 
 /// Appends an audit event about `organization`, scoped to its first community.
 pub(crate) fn record(
@@ -220,6 +221,21 @@ pub async fn update(
                 serde_json::json!({"verification_cleared": unverify}),
                 now,
             )?;
+            let organization = &after.organization;
+            webhooks::usecases::publish(
+                conn,
+                now,
+                id,
+                Event::OrganizationUpdated,
+                serde_json::json!({
+                    "organization_id": id.0,
+                    "name_zh": organization.name_zh,
+                    "name_en": organization.name_en,
+                    "service_area_ids": organization.service_areas.iter().map(|a| a.id.0).collect::<Vec<_>>(),
+                    "verified": organization.verification.is_some(),
+                    "verification_cleared": unverify,
+                }),
+            )?;
             Ok(after)
         })
     })
@@ -263,6 +279,13 @@ pub async fn verify(
                     &after.organization,
                     serde_json::json!({"kind": after.organization.kind.as_str()}),
                     now,
+                )?;
+                webhooks::usecases::publish(
+                    conn,
+                    now,
+                    id,
+                    Event::OrganizationVerified,
+                    serde_json::json!({"organization_id": id.0, "verified_at": now.and_utc().to_rfc3339()}),
                 )?;
             }
             Ok((after, verified))

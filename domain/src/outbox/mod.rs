@@ -43,16 +43,19 @@ impl fmt::Display for MessageId {
 pub enum Channel {
     /// An email to a person; the recipient is their user id.
     Email,
+    /// A partner webhook delivery; the recipient is the endpoint id.
+    Webhook,
 }
 
 impl Channel {
     /// Every channel, for listing and parsing.
-    pub const ALL: &'static [Channel] = &[Channel::Email];
+    pub const ALL: &'static [Channel] = &[Channel::Email, Channel::Webhook];
 
     /// The stored and wire name.
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Email => "email",
+            Self::Webhook => "webhook",
         }
     }
 

@@ -16,7 +16,17 @@ const PUBLIC: &[(&str, &str)] = &[
         "get_points_policy",
         "what an hour of help earns is public to every volunteer",
     ),
+    ("get_partner_webhook_endpoint", PARTNER),
+    ("update_partner_webhook_endpoint", PARTNER),
+    ("delete_partner_webhook_endpoint", PARTNER),
+    ("rotate_partner_webhook_secret", PARTNER),
+    ("test_partner_webhook_endpoint", PARTNER),
+    ("list_partner_webhook_deliveries", PARTNER),
 ];
+
+/// Partner operations answer a session token with 401; the key's organization bounds them,
+/// which `webhooks::partners_need_webhooks_manage_and_reach_only_their_own_endpoints` checks.
+const PARTNER: &str = "partner API key operation, limited to the key's organization";
 
 /// A valid body for operations that take one, so that validation cannot answer first.
 fn body_for(operation: &str) -> Value {
@@ -31,6 +41,10 @@ fn body_for(operation: &str) -> Value {
         "update_organization" => json!({"name_zh": "改名", "description": "x"}),
         "add_organization_member" => json!({"user_id": 1, "role": "member"}),
         "create_api_key" => json!({"name": "walk", "scopes": ["organization:read"]}),
+        "create_webhook_endpoint" => {
+            json!({"url": "http://127.0.0.1:9/h", "events": ["organization.updated"]})
+        }
+        "update_webhook_endpoint" => json!({"enabled": false}),
         _ => json!({}),
     }
 }
@@ -57,6 +71,9 @@ engine_tests! {
         let key = app
             .post_as(&victim_token, &format!("/api/v1/organizations/{organization_id}/api-keys"), &json!({"name": "partner", "scopes": ["organization:read"]}))
             .await;
+        let endpoint = app
+            .post_as(&victim_token, &format!("/api/v1/organizations/{organization_id}/webhooks"), &json!({"url": "http://127.0.0.1:9/h", "events": ["organization.updated"]}))
+            .await;
         let ids: BTreeMap<&str, String> = [
             ("user_id", victim.to_string()),
             ("session_id", session.json[0]["id"].to_string()),
@@ -64,6 +81,7 @@ engine_tests! {
             ("consent_id", consent.json["id"].to_string()),
             ("organization_id", organization_id.to_string()),
             ("key_id", key.json["id"].to_string()),
+            ("endpoint_id", endpoint.json["id"].to_string()),
             ("area_id", app.area("caoba-g3").await.to_string()),
             ("notification_id", app.get_as(&victim_token, "/api/v1/me/notifications").await.json["notifications"][0]["id"].to_string()),
             // Outbox messages belong to no area: only platform admins reach any of them, so

@@ -19,3 +19,4 @@ mod people;
 mod points;
 mod points_policy;
 mod smtp;
+mod webhooks;
