@@ -6,7 +6,9 @@ use crate::accounts::AccountsApi;
 use crate::api_keys::ApiKeysApi;
 use crate::areas::AreasApi;
 use crate::audit::AuditApi;
+use crate::categories::CategoriesApi;
 use crate::job_runs::JobRunsApi;
+use crate::needs::NeedsApi;
 use crate::organizations::OrganizationsApi;
 use crate::partner::PartnerApi;
 use crate::privacy::PrivacyApi;
@@ -45,6 +47,10 @@ pub enum ApiTags {
     ApiKeys,
     /// What partner systems call with an API key, for their own organization.
     Partner,
+    /// Kinds of help, their points weight and safeguarding gates.
+    Categories,
+    /// Needs, claims, verified delivery, disputes and care plans.
+    Needs,
 }
 
 /// All API structs, in the order they appear in the spec.
@@ -62,6 +68,8 @@ pub type Api = (
     OrganizationsApi,
     ApiKeysApi,
     PartnerApi,
+    CategoriesApi,
+    NeedsApi,
 );
 
 /// The OpenAPI service over every resource.
@@ -103,7 +111,13 @@ pub fn service(state: AppState) -> OpenApiService<Api, ()> {
         ApiKeysApi {
             state: state.clone(),
         },
-        PartnerApi { state },
+        PartnerApi {
+            state: state.clone(),
+        },
+        CategoriesApi {
+            state: state.clone(),
+        },
+        NeedsApi { state },
     );
     OpenApiService::new(api, "Linli", env!("CARGO_PKG_VERSION"))
         .summary("Smart-community coordination: needs, volunteers, points and paid services")

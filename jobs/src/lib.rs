@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 
 pub mod housekeeping;
+pub mod needs;
 pub mod runner;
 pub mod schedule;
 pub mod scheduler;

@@ -10,6 +10,7 @@ use croner::parser::{CronParser, Seconds};
 use linli_domain::job_runs::Granularity;
 
 use crate::housekeeping;
+use crate::needs;
 use crate::runner::JobFn;
 
 /// A job Linli can run, with the schedule it gets unless configuration says otherwise.
@@ -26,12 +27,32 @@ pub struct JobSpec {
 }
 
 /// Every job Linli knows, registered here and nowhere else; configuration may only name these.
-pub const CATALOGUE: &[JobSpec] = &[JobSpec {
-    name: "purge_expired_sessions",
-    default_schedule: "0 17 3 * * *",
-    reason: "removes sign-in sessions past their expiry so stolen old tokens are gone from the store",
-    run: |context| Box::pin(housekeeping::purge_expired_sessions(context)),
-}];
+pub const CATALOGUE: &[JobSpec] = &[
+    JobSpec {
+        name: "purge_expired_sessions",
+        default_schedule: "0 17 3 * * *",
+        reason: "removes sign-in sessions past their expiry so stolen old tokens are gone from the store",
+        run: |context| Box::pin(housekeeping::purge_expired_sessions(context)),
+    },
+    JobSpec {
+        name: "generate_care_plan_occurrences",
+        default_schedule: "0 5 * * * *",
+        reason: "posts each care plan's weekly needs two weeks ahead so helpers can plan",
+        run: |context| Box::pin(needs::generate_care_plan_occurrences(context)),
+    },
+    JobSpec {
+        name: "close_forgotten_check_outs",
+        default_schedule: "0 */5 * * * *",
+        reason: "closes check-outs helpers forgot, capping minutes and flagging them for review",
+        run: |context| Box::pin(needs::close_forgotten_check_outs(context)),
+    },
+    JobSpec {
+        name: "auto_confirm_needs",
+        default_schedule: "0 */15 * * * *",
+        reason: "confirms delivered help the resident left unconfirmed for 72 hours",
+        run: |context| Box::pin(needs::auto_confirm_needs(context)),
+    },
+];
 
 /// The catalogue entry called `name`.
 pub fn find(name: &str) -> Option<&'static JobSpec> {

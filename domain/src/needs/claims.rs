@@ -112,8 +112,7 @@ pub async fn claim(
             if profile.verified_at.is_none() {
                 return Err(ClaimError::NotVolunteer);
             }
-            let category =
-                categories::get(conn, need.category_id)?.ok_or(ClaimError::NotFound)?;
+            let category = categories::get(conn, need.category_id)?.ok_or(ClaimError::NotFound)?;
             volunteer_gate(&category, &profile, now)?;
             if !need.status.is_claimable() && need.status != NeedStatus::Assigned {
                 return Err(Refusal::NotClaimable.into());

@@ -99,7 +99,7 @@ pub enum Check {
 }
 
 enum Outcome {
-    Done(Need),
+    Done(Box<Need>),
     WrongCode(i32),
 }
 
@@ -221,14 +221,14 @@ pub async fn check(
                         now,
                     )?;
                 }
-                Ok(Outcome::Done(
+                Ok(Outcome::Done(Box::new(
                     store::get(conn, id)?.ok_or(DeliveryError::NotFound)?,
-                ))
+                )))
             })
         })
         .await?;
     match outcome {
-        Outcome::Done(need) => Ok(need),
+        Outcome::Done(need) => Ok(*need),
         Outcome::WrongCode(remaining) => Err(DeliveryError::WrongCode { remaining }),
     }
 }
@@ -343,6 +343,17 @@ pub async fn dispute(
     .await
 }
 
+/// What staff decide about a dispute.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ruling {
+    /// Uphold, adjust or void.
+    pub resolution: Resolution,
+    /// Why.
+    pub reason: String,
+    /// Minutes per helper, for an adjustment.
+    pub minutes: Option<i32>,
+}
+
 /// Staff over the need's area resolve a dispute with a reason: uphold the delivery, adjust
 /// its minutes, or void it. A need still awaiting confirmation is completed. Audited.
 pub async fn resolve(
@@ -350,11 +361,14 @@ pub async fn resolve(
     principal: Principal,
     id: NeedId,
     dispute_id: i64,
-    resolution: Resolution,
-    reason: String,
-    minutes: Option<i32>,
+    ruling: Ruling,
     now: NaiveDateTime,
 ) -> Result<Dispute, DeliveryError> {
+    let Ruling {
+        resolution,
+        reason,
+        minutes,
+    } = ruling;
     if resolution == Resolution::Adjust && !minutes.is_some_and(|m| (0..=1440).contains(&m)) {
         return Err(DeliveryError::InvalidMinutes);
     }
@@ -374,7 +388,9 @@ pub async fn resolve(
             if !found.open {
                 return Err(DeliveryError::AlreadyResolved);
             }
-            let adjusted = (resolution == Resolution::Adjust).then_some(minutes).flatten();
+            let adjusted = (resolution == Resolution::Adjust)
+                .then_some(minutes)
+                .flatten();
             store::resolve_dispute(
                 conn,
                 dispute_id,
@@ -507,7 +523,15 @@ pub async fn close_forgotten(
                     let minutes =
                         rules::auto_closed_minutes(since, need.window_end, need.duration_minutes);
                     store::check_out_assignment(conn, claim.id, minutes, true, now)?;
-                    store::record_check_event(conn, need_id, helper, "auto_close", None, None, now)?;
+                    store::record_check_event(
+                        conn,
+                        need_id,
+                        helper,
+                        "auto_close",
+                        None,
+                        None,
+                        now,
+                    )?;
                     let claims = store::assignments(conn, need_id)?;
                     let state = state_of(&need, &claims);
                     if state.on_site == 0 && need.status == NeedStatus::InProgress {
@@ -529,7 +553,9 @@ pub async fn auto_confirm(
     cutoff: NaiveDateTime,
     now: NaiveDateTime,
 ) -> Result<u64, StoreError> {
-    let due = db.run(move |conn| store::unconfirmed_since(conn, cutoff)).await?;
+    let due = db
+        .run(move |conn| store::unconfirmed_since(conn, cutoff))
+        .await?;
     let mut confirmed = 0;
     for id in due {
         let done = db

@@ -259,8 +259,10 @@ impl NeedState {
             }
             Action::NoShow => {
                 let waiting = self.assigned - self.on_site - self.done;
-                if !matches!(self.status, S::PartiallyAssigned | S::Assigned | S::InProgress)
-                    || waiting <= 0
+                if !matches!(
+                    self.status,
+                    S::PartiallyAssigned | S::Assigned | S::InProgress
+                ) || waiting <= 0
                 {
                     return Err(Refusal::NotStartable);
                 }
@@ -415,7 +417,10 @@ mod tests {
     fn illegal_transitions_say_why() {
         let open = NeedState::new(1);
         assert_eq!(open.apply(Action::CheckOut), Err(Refusal::NotCheckedIn));
-        assert_eq!(open.apply(Action::Confirm), Err(Refusal::NotAwaitingConfirmation));
+        assert_eq!(
+            open.apply(Action::Confirm),
+            Err(Refusal::NotAwaitingConfirmation)
+        );
         let full = open.apply(Action::Claim).expect("claim");
         assert_eq!(full.apply(Action::Claim), Err(Refusal::Full));
         let cancelled = full.apply(Action::Cancel).expect("cancel");

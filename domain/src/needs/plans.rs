@@ -120,7 +120,8 @@ pub async fn create(
                 }
                 let category = categories::by_code(conn, &input.category_code)?
                     .ok_or_else(|| PlanError::UnknownCategory(input.category_code.clone()))?;
-                check_mode(&category, NeedMode::Volunteer).map_err(|_| PlanError::ModeNotOffered)?;
+                check_mode(&category, NeedMode::Volunteer)
+                    .map_err(|_| PlanError::ModeNotOffered)?;
                 let mut plan = CarePlan {
                     id: 0,
                     resident_id: input.resident,

@@ -273,6 +273,9 @@ pub struct NeedDetails {
     pub shows_code: bool,
     /// Whether the caller sees personal data (address).
     pub shows_personal_data: bool,
+    /// True when the caller is a volunteer browsing a waiting need in their radius: they see
+    /// no personal data and no claims.
+    pub browsing: bool,
 }
 
 /// Reads a need. Helpers holding a place and staff see the resident's phone and address
@@ -349,6 +352,7 @@ pub async fn get(
             my_claim: standing.claim.map(|(a, _)| a),
             shows_code: standing.resident_side,
             shows_personal_data: contact_shown,
+            browsing,
             need,
             category,
             claims,

@@ -194,7 +194,9 @@ pub fn codes_match(given: &str, expected: &str) -> bool {
 /// Minutes worked between check-in and check-out, started minutes counted whole, at least 1.
 pub fn worked_minutes(checked_in: NaiveDateTime, checked_out: NaiveDateTime) -> i32 {
     let seconds = (checked_out - checked_in).num_seconds().max(0);
-    i32::try_from((seconds + 59) / 60).unwrap_or(i32::MAX).max(1)
+    i32::try_from((seconds + 59) / 60)
+        .unwrap_or(i32::MAX)
+        .max(1)
 }
 
 /// Minutes credited when the job closes a forgotten check-out: what was worked until the
@@ -208,10 +210,7 @@ pub fn auto_closed_minutes(
 }
 
 /// True when two half-open windows share time.
-pub fn overlaps(
-    a: (NaiveDateTime, NaiveDateTime),
-    b: (NaiveDateTime, NaiveDateTime),
-) -> bool {
+pub fn overlaps(a: (NaiveDateTime, NaiveDateTime), b: (NaiveDateTime, NaiveDateTime)) -> bool {
     a.0 < b.1 && b.0 < a.1
 }
 
@@ -229,7 +228,9 @@ pub fn weekly_starts(
     let last = zone.from_utc_datetime(&until).date_naive() + Duration::days(1);
     while day <= last {
         if i32::try_from(day.weekday().number_from_monday()).ok() == Some(weekday) {
-            let local = day.and_hms_opt(0, 0, 0).map(|t| t + Duration::minutes(start_minute.into()));
+            let local = day
+                .and_hms_opt(0, 0, 0)
+                .map(|t| t + Duration::minutes(start_minute.into()));
             if let Some(start) = local
                 .and_then(|t| zone.from_local_datetime(&t).earliest())
                 .map(|t| t.naive_utc())
@@ -288,7 +289,10 @@ mod tests {
     #[test]
     fn the_radius_keeps_grid_community_or_street() {
         assert_eq!(radius_prefix("/1/2/3/4/", ServiceRadius::Grid), "/1/2/3/4/");
-        assert_eq!(radius_prefix("/1/2/3/4/", ServiceRadius::Community), "/1/2/3/");
+        assert_eq!(
+            radius_prefix("/1/2/3/4/", ServiceRadius::Community),
+            "/1/2/3/"
+        );
         assert_eq!(radius_prefix("/1/2/3/4/", ServiceRadius::Street), "/1/2/");
     }
 

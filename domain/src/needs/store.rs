@@ -228,14 +228,16 @@ pub fn release_place(
     id: NeedId,
     now: NaiveDateTime,
 ) -> Result<Option<i32>, StoreError> {
-    Ok(diesel::update(needs::table.find(id.0).filter(needs::assigned_count.gt(0)))
-        .set((
-            needs::assigned_count.eq(needs::assigned_count - 1),
-            needs::updated_at.eq(now),
-        ))
-        .returning(needs::assigned_count)
-        .get_result(conn)
-        .optional()?)
+    Ok(
+        diesel::update(needs::table.find(id.0).filter(needs::assigned_count.gt(0)))
+            .set((
+                needs::assigned_count.eq(needs::assigned_count - 1),
+                needs::updated_at.eq(now),
+            ))
+            .returning(needs::assigned_count)
+            .get_result(conn)
+            .optional()?,
+    )
 }
 
 /// Sets the status.
@@ -413,10 +415,10 @@ pub fn list(
             }
             let mut condition: Box<
                 dyn BoxableExpression<
-                    diesel::dsl::InnerJoinQuerySource<needs::table, need_details::table>,
-                    _,
-                    SqlType = diesel::sql_types::Bool,
-                >,
+                        diesel::dsl::InnerJoinQuerySource<needs::table, need_details::table>,
+                        _,
+                        SqlType = diesel::sql_types::Bool,
+                    >,
             > = Box::new(needs::area_path.like(format!("{}%", prefixes[0])));
             for prefix in &prefixes[1..] {
                 condition = Box::new(condition.or(needs::area_path.like(format!("{prefix}%"))));
@@ -624,10 +626,7 @@ pub fn count_code_failure(
 }
 
 /// The oldest waitlisted claim on a need.
-pub fn first_waitlisted(
-    conn: &mut AnyConnection,
-    need: NeedId,
-) -> Result<Option<i64>, StoreError> {
+pub fn first_waitlisted(conn: &mut AnyConnection, need: NeedId) -> Result<Option<i64>, StoreError> {
     Ok(need_assignments::table
         .filter(need_assignments::need_id.eq(need.0))
         .filter(need_assignments::status.eq(AssignmentStatus::Waitlisted.as_str()))

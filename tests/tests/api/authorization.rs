@@ -22,6 +22,16 @@ fn body_for(operation: &str) -> Value {
         "update_organization" => json!({"name_zh": "改名", "description": "x"}),
         "add_organization_member" => json!({"user_id": 1, "role": "member"}),
         "create_api_key" => json!({"name": "walk", "scopes": ["organization:read"]}),
+        "update_service_category" => {
+            json!({"name_zh": "改名", "name_en": "Renamed", "mode": "both", "points_weight": "1", "safeguarding": {}})
+        }
+        "update_need" => {
+            json!({"description": "x", "window_start": "2030-01-01T01:00:00Z", "window_end": "2030-01-01T03:00:00Z", "duration_minutes": 60, "headcount": 1})
+        }
+        "cancel_need" | "dispute_need" => json!({"reason": "walk"}),
+        "check_in" | "check_out" => json!({"code": "0000"}),
+        "resolve_dispute" => json!({"resolution": "uphold", "reason": "walk"}),
+        "report_no_show" => json!({"helper_id": 1}),
         _ => json!({}),
     }
 }
@@ -48,6 +58,9 @@ engine_tests! {
         let key = app
             .post_as(&victim_token, &format!("/api/v1/organizations/{organization_id}/api-keys"), &json!({"name": "partner", "scopes": ["organization:read"]}))
             .await;
+        let need = app
+            .post_as(&victim_token, "/api/v1/needs", &json!({"category_code": "companionship", "description": "walk", "window_start": "2030-01-01T01:00:00Z", "window_end": "2030-01-01T03:00:00Z", "duration_minutes": 60, "headcount": 1}))
+            .await;
         let ids: BTreeMap<&str, String> = [
             ("user_id", victim.to_string()),
             ("session_id", session.json[0]["id"].to_string()),
@@ -56,6 +69,11 @@ engine_tests! {
             ("organization_id", organization_id.to_string()),
             ("key_id", key.json["id"].to_string()),
             ("area_id", app.area("caoba-g3").await.to_string()),
+            ("need_id", need.json["id"].to_string()),
+            // A dispute needs a delivered need; the walk asks about the victim's need, so any id
+            // exercises the reach check that comes first.
+            ("dispute_id", "1".to_owned()),
+            ("category_id", "1".to_owned()),
         ]
         .into_iter()
         .collect();

@@ -9,6 +9,7 @@ mod edge;
 mod health;
 mod jobs;
 mod lifecycle;
+mod needs;
 mod openapi;
 mod organizations;
 mod people;
