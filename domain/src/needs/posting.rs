@@ -437,6 +437,25 @@ pub struct NeedEdit {
     pub urgency: Urgency,
 }
 
+/// Locks a need the caller changes: 404 when out of reach, 403 unless they are the
+/// resident's side or staff.
+fn lock_for_change(
+    conn: &mut AnyConnection,
+    principal: &Principal,
+    id: NeedId,
+    now: NaiveDateTime,
+) -> Result<Need, NeedError> {
+    let need = store::lock(conn, id, now)?.ok_or(NeedError::NotFound)?;
+    let standing = standing(conn, principal, &need)?;
+    if !standing.reaches() {
+        return Err(NeedError::NotFound);
+    }
+    if !standing.resident_side && !standing.staff {
+        return Err(NeedError::NotAllowed);
+    }
+    Ok(need)
+}
+
 /// Edits a need while it is open, by the resident's side or staff.
 pub async fn update(
     db: &Db,
@@ -447,14 +466,7 @@ pub async fn update(
 ) -> Result<Need, NeedError> {
     db.run(move |conn| {
         db::write(conn, |conn| {
-            let need = store::lock(conn, id, now)?.ok_or(NeedError::NotFound)?;
-            let standing = standing(conn, &principal, &need)?;
-            if !standing.reaches() {
-                return Err(NeedError::NotFound);
-            }
-            if !standing.resident_side && !standing.staff {
-                return Err(NeedError::NotAllowed);
-            }
+            let need = lock_for_change(conn, &principal, id, now)?;
             state_of(&need, &[]).apply(Action::Edit)?;
             let fields = rules::check_fields(&edit.fields, now).map_err(NeedError::Invalid)?;
             let changed = store::update_open(
@@ -490,14 +502,7 @@ pub async fn cancel(
 ) -> Result<Need, NeedError> {
     db.run(move |conn| {
         db::write(conn, |conn| {
-            let need = store::lock(conn, id, now)?.ok_or(NeedError::NotFound)?;
-            let standing = standing(conn, &principal, &need)?;
-            if !standing.reaches() {
-                return Err(NeedError::NotFound);
-            }
-            if !standing.resident_side && !standing.staff {
-                return Err(NeedError::NotAllowed);
-            }
+            let need = lock_for_change(conn, &principal, id, now)?;
             let claims = store::assignments(conn, id)?;
             state_of(&need, &claims).apply(Action::Cancel)?;
             store::set_cancelled(conn, id, &reason, now)?;

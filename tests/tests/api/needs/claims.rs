@@ -26,6 +26,25 @@ async fn claim_all(
 }
 
 engine_tests! {
+    async fn two_hundred_concurrent_claimers_leave_exactly_k_winners_in_every_trial(app: TestApp) {
+        let (_, resident) = app.resident("13700000001", "dongguan-g1").await;
+        let volunteers = app.verified_volunteers(200, "dongguan-g2").await;
+        // A few trials here; `benches/claims.sh` runs a thousand.
+        for (trial, headcount) in [1_i64, 4, 9].into_iter().enumerate() {
+            let mut body = need_body(headcount);
+            body["window_start"] = json!(in_hours(1 + 3 * trial as i64));
+            body["window_end"] = json!(in_hours(3 + 3 * trial as i64));
+            let need = post_need(&app, &resident, &body).await;
+            let replies = claim_all(&app, &need, &volunteers, false).await;
+            let winners = replies.iter().filter(|(s, _)| *s == 201).count() as i64;
+            assert_eq!(winners, headcount, "trial {trial}: {replies:?}");
+            assert!(replies.iter().all(|(s, _)| *s == 201 || *s == 409), "{replies:?}");
+            let seen = app.get_as(&resident, &format!("/api/v1/needs/{}", need["id"])).await;
+            assert_eq!(seen.json["assigned_count"], headcount);
+            assert_eq!(seen.json["claims"].as_array().expect("claims").len() as i64, headcount);
+        }
+    }
+
     async fn concurrent_claims_never_exceed_the_headcount_and_the_rest_wait_in_order(app: TestApp) {
         let (resident, need, _) = resident_with_need(&app, 3).await;
         let volunteers = app.verified_volunteers(24, "dongguan-g2").await;
