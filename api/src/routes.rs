@@ -6,7 +6,9 @@ use crate::accounts::AccountsApi;
 use crate::api_keys::ApiKeysApi;
 use crate::areas::AreasApi;
 use crate::audit::AuditApi;
+use crate::categories::CategoriesApi;
 use crate::job_runs::JobRunsApi;
+use crate::needs::NeedsApi;
 use crate::notifications::NotificationsApi;
 use crate::organizations::OrganizationsApi;
 use crate::outbox::OutboxApi;
@@ -58,6 +60,10 @@ pub enum ApiTags {
     Partner,
     /// Volunteer points: balances, statements, donations and grants.
     Points,
+    /// Kinds of help, their points weight and safeguarding gates.
+    Categories,
+    /// Needs, claims, verified delivery, disputes and care plans.
+    Needs,
 }
 
 /// All API structs, in the order they appear in the spec.
@@ -66,8 +72,12 @@ pub type Api = (
     OperationsApis,
     PeopleApis,
     OrganizationApis,
+    NeedsApis,
     PointsApis,
 );
+
+/// Kinds of help and the needs posted for them.
+pub type NeedsApis = (CategoriesApi, NeedsApi);
 
 /// Accounts, sign-in, the area tree, roles and the audit log.
 pub type IdentityApis = (
@@ -119,6 +129,7 @@ pub fn service(state: AppState) -> OpenApiService<Api, ()> {
             WebhooksApi { state: s() },
             PartnerApi { state: s() },
         ),
+        (CategoriesApi { state: s() }, NeedsApi { state: s() }),
         (PointsApi { state: s() }, PointsPolicyApi { state: s() }),
     );
     OpenApiService::new(api, "Linli", env!("CARGO_PKG_VERSION"))

@@ -311,6 +311,13 @@ diesel::allow_tables_to_appear_in_same_query!(
     notification_preferences,
     webhook_endpoints,
     webhook_deliveries,
+    service_categories,
+    care_plans,
+    needs,
+    need_details,
+    need_assignments,
+    need_check_events,
+    need_disputes,
 );
 
 diesel::table! {
@@ -682,3 +689,221 @@ diesel::table! {
 
 diesel::joinable!(webhook_endpoints -> organizations (organization_id));
 diesel::joinable!(webhook_deliveries -> webhook_endpoints (endpoint_id));
+
+diesel::table! {
+    /// Kinds of help, managed by platform admins, with their safeguarding gates.
+    service_categories (id) {
+        /// Surrogate key.
+        id -> BigInt,
+        /// Stable code, e.g. `elder_care`.
+        code -> Text,
+        /// Chinese name.
+        name_zh -> Text,
+        /// English name.
+        name_en -> Text,
+        /// volunteer, paid or both.
+        mode -> Text,
+        /// Points weight in thousandths.
+        points_weight_milli -> BigInt,
+        /// JSON array of credential kinds a helper must hold valid.
+        required_credentials -> Text,
+        /// Whether helpers need a verified real name.
+        requires_verified_real_name -> Bool,
+        /// When it was created.
+        created_at -> Timestamp,
+        /// When it last changed.
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// Recurring needs a social worker plans for a resident.
+    care_plans (id) {
+        /// Surrogate key.
+        id -> BigInt,
+        /// For whom.
+        resident_id -> BigInt,
+        /// The social worker who made it.
+        created_by -> BigInt,
+        /// Kind of help.
+        category_id -> BigInt,
+        /// What is needed.
+        description -> Text,
+        /// Where.
+        grid_id -> BigInt,
+        /// The grid's materialized path.
+        area_path -> Text,
+        /// ISO weekday.
+        weekday -> Integer,
+        /// Minute of the day it starts (display time zone).
+        start_minute -> Integer,
+        /// How long each occurrence takes.
+        duration_minutes -> Integer,
+        /// Helpers per occurrence.
+        headcount -> Integer,
+        /// The helper offered first.
+        preferred_helper_id -> Nullable<BigInt>,
+        /// Whether occurrences are still generated.
+        active -> Bool,
+        /// When it was created.
+        created_at -> Timestamp,
+        /// When it last changed.
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// What residents need done: the columns guarded statements and listings touch.
+    needs (id) {
+        /// Surrogate key.
+        id -> BigInt,
+        /// For whom.
+        resident_id -> BigInt,
+        /// Who posted it.
+        created_by -> BigInt,
+        /// Kind of help.
+        category_id -> BigInt,
+        /// Where.
+        grid_id -> BigInt,
+        /// The grid's materialized path.
+        area_path -> Text,
+        /// Earliest start.
+        window_start -> Timestamp,
+        /// Latest end.
+        window_end -> Timestamp,
+        /// Estimated minutes.
+        duration_minutes -> Integer,
+        /// Helpers wanted.
+        headcount -> Integer,
+        /// Helpers assigned (guarded counter).
+        assigned_count -> Integer,
+        /// volunteer or paid.
+        mode -> Text,
+        /// Lifecycle state.
+        status -> Text,
+        /// Flagged for staff attention.
+        escalated -> Bool,
+        /// When every helper had checked out.
+        awaiting_since -> Nullable<Timestamp>,
+        /// When it last changed.
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// The rest of a need: what was asked and what came of it.
+    need_details (need_id) {
+        /// The need.
+        need_id -> BigInt,
+        /// What is needed.
+        description -> Text,
+        /// Personal data.
+        address -> Nullable<Text>,
+        /// normal or urgent.
+        urgency -> Text,
+        /// The 4-digit check code.
+        check_code -> Text,
+        /// Why it was cancelled.
+        cancel_reason -> Nullable<Text>,
+        /// The care plan it is an occurrence of.
+        care_plan_id -> Nullable<BigInt>,
+        /// The occurrence's start.
+        occurrence_start -> Nullable<Timestamp>,
+        /// The helper to offer first.
+        preferred_helper_id -> Nullable<BigInt>,
+        /// The resident's rating.
+        rating -> Nullable<Integer>,
+        /// The resident's comment.
+        rating_comment -> Nullable<Text>,
+        /// When it was completed.
+        completed_at -> Nullable<Timestamp>,
+        /// When it was created.
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(need_details -> needs (need_id));
+
+diesel::table! {
+    /// One person's claim on a need and what came of it.
+    need_assignments (id) {
+        /// Surrogate key.
+        id -> BigInt,
+        /// Which need.
+        need_id -> BigInt,
+        /// Who.
+        helper_id -> BigInt,
+        /// waitlisted, assigned, checked_in, checked_out, withdrawn, no_show or cancelled.
+        status -> Text,
+        /// When they claimed.
+        claimed_at -> Timestamp,
+        /// When they got a place.
+        assigned_at -> Nullable<Timestamp>,
+        /// When they withdrew.
+        withdrawn_at -> Nullable<Timestamp>,
+        /// When they checked in.
+        checked_in_at -> Nullable<Timestamp>,
+        /// When they checked out.
+        checked_out_at -> Nullable<Timestamp>,
+        /// Minutes credited.
+        minutes -> Nullable<Integer>,
+        /// Closed by a job or adjusted: staff should look.
+        flagged_for_review -> Bool,
+        /// Wrong codes in a row.
+        code_failures -> Integer,
+        /// Counted as delivered help.
+        completed -> Bool,
+        /// The resident's rating.
+        rating -> Nullable<Integer>,
+        /// When it last changed.
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// Check-ins and check-outs as they happened.
+    need_check_events (id) {
+        /// Surrogate key.
+        id -> BigInt,
+        /// Which need.
+        need_id -> BigInt,
+        /// Which helper.
+        helper_id -> BigInt,
+        /// check_in, check_out or auto_close.
+        kind -> Text,
+        /// Who recorded it (none: the system).
+        recorded_by -> Nullable<BigInt>,
+        /// Why staff overrode the code.
+        override_reason -> Nullable<Text>,
+        /// When.
+        occurred_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// Disagreements about delivered help, resolved by staff.
+    need_disputes (id) {
+        /// Surrogate key.
+        id -> BigInt,
+        /// Which need.
+        need_id -> BigInt,
+        /// Who opened it.
+        opened_by -> BigInt,
+        /// Why.
+        reason -> Text,
+        /// open or resolved.
+        status -> Text,
+        /// uphold, adjust or void.
+        resolution -> Nullable<Text>,
+        /// Why it was resolved so.
+        resolution_reason -> Nullable<Text>,
+        /// Minutes set by an adjustment.
+        adjusted_minutes -> Nullable<Integer>,
+        /// Staff who resolved it.
+        resolved_by -> Nullable<BigInt>,
+        /// When.
+        resolved_at -> Nullable<Timestamp>,
+        /// When it was opened.
+        created_at -> Timestamp,
+    }
+}

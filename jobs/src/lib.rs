@@ -4,6 +4,7 @@ pub mod delivery;
 pub mod email;
 pub mod housekeeping;
 pub mod ledger;
+pub mod needs;
 pub mod runner;
 pub mod schedule;
 pub mod scheduler;

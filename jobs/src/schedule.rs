@@ -10,7 +10,7 @@ use croner::parser::{CronParser, Seconds};
 use linli_domain::job_runs::Granularity;
 
 use crate::runner::JobFn;
-use crate::{housekeeping, ledger};
+use crate::{housekeeping, ledger, needs};
 
 /// A job Linli can run, with the schedule it gets unless configuration says otherwise.
 #[derive(Debug, Clone, Copy)]
@@ -50,6 +50,24 @@ pub const CATALOGUE: &[JobSpec] = &[
         default_schedule: "0 37 3 * * *",
         reason: "removes delivered outbox messages (and long-dead ones) past their retention so the queue stays small",
         run: |context| Box::pin(housekeeping::purge_delivered_outbox(context)),
+    },
+    JobSpec {
+        name: "generate_care_plan_occurrences",
+        default_schedule: "0 5 * * * *",
+        reason: "posts each care plan's weekly needs two weeks ahead so helpers can plan",
+        run: |context| Box::pin(needs::generate_care_plan_occurrences(context)),
+    },
+    JobSpec {
+        name: "close_forgotten_check_outs",
+        default_schedule: "0 */5 * * * *",
+        reason: "closes check-outs helpers forgot, capping minutes and flagging them for review",
+        run: |context| Box::pin(needs::close_forgotten_check_outs(context)),
+    },
+    JobSpec {
+        name: "auto_confirm_needs",
+        default_schedule: "0 */15 * * * *",
+        reason: "confirms delivered help the resident left unconfirmed for 72 hours",
+        run: |context| Box::pin(needs::auto_confirm_needs(context)),
     },
 ];
 

@@ -31,6 +31,7 @@ pub struct TestApp {
     /// The SMTP server the service may send mail to.
     pub smtp: smtp::SmtpServer,
     smtp_port: u16,
+    volunteer_serial: std::sync::atomic::AtomicUsize,
     _sqlite_dir: Option<tempfile::TempDir>,
     _postgres: Option<postgres::TestDatabase>,
     _shutdown: tokio::sync::oneshot::Sender<()>,
@@ -187,6 +188,7 @@ pub async fn spawn_app_with(engine: Engine, configure: impl FnOnce(&mut Config))
         client,
         smtp,
         smtp_port,
+        volunteer_serial: std::sync::atomic::AtomicUsize::new(0),
         _sqlite_dir: sqlite_dir,
         _postgres: postgres,
         _shutdown: shutdown,
@@ -450,5 +452,84 @@ impl TestApp {
         .await
         .expect("staff account created");
         (user.id.0, self.login(phone).await)
+    }
+}
+
+impl TestApp {
+    /// `count` verified volunteers (community radius) living in the grid ending in
+    /// `grid_suffix`, each signed in: (user id, token). Written straight to the store with one
+    /// password hash for all, so concurrency tests and benchmarks can have hundreds.
+    pub async fn verified_volunteers(&self, count: usize, grid_suffix: &str) -> Vec<(i64, String)> {
+        use linli_domain::accounts::{Locale, rules::check_registration, store as accounts};
+        use linli_domain::volunteers::{ServiceRadius, rules::check_profile, store as volunteers};
+        use linli_domain::{access, db, sessions};
+
+        let grid = linli_domain::areas::AreaId(self.area(grid_suffix).await);
+        let hash = linli_domain::accounts::usecases::hash_password(PASSWORD.to_owned())
+            .await
+            .expect("a password hash");
+        let first = self
+            .volunteer_serial
+            .fetch_add(count, std::sync::atomic::Ordering::SeqCst);
+        self.db()
+            .run(move |conn| {
+                db::write(conn, |conn| {
+                    let now = linli_domain::time::now_utc();
+                    let mut made = Vec::with_capacity(count);
+                    for i in first..first + count {
+                        let phone = format!("135{i:08}");
+                        let account = check_registration(
+                            &phone,
+                            PASSWORD,
+                            &format!("志愿者{i}"),
+                            Some(grid),
+                            Locale::ZhCn,
+                            None,
+                        )
+                        .expect("a valid account");
+                        let user = accounts::insert(conn, &account, &hash, now)?;
+                        access::store::grant(
+                            conn,
+                            user.id,
+                            access::Role::Resident,
+                            Some(grid),
+                            None,
+                            now,
+                        )?;
+                        access::store::grant(
+                            conn,
+                            user.id,
+                            access::Role::Volunteer,
+                            Some(grid),
+                            None,
+                            now,
+                        )?;
+                        let profile = check_profile(
+                            ServiceRadius::Community,
+                            Vec::new(),
+                            Vec::new(),
+                            Vec::new(),
+                            Some("志愿者".into()),
+                            Some("11010519491231002X".into()),
+                        )
+                        .expect("a valid profile");
+                        volunteers::save(conn, user.id, &profile, now)?;
+                        volunteers::mark_verified(conn, user.id, user.id, now)?;
+                        let token = sessions::issue_token();
+                        sessions::store::create(
+                            conn,
+                            user.id,
+                            &token.hash,
+                            None,
+                            now,
+                            chrono::Duration::hours(12),
+                        )?;
+                        made.push((user.id.0, token.secret));
+                    }
+                    Ok::<_, linli_domain::accounts::store::RegisterError>(made)
+                })
+            })
+            .await
+            .expect("the volunteers are stored")
     }
 }

@@ -45,6 +45,16 @@ fn body_for(operation: &str) -> Value {
             json!({"url": "http://127.0.0.1:9/h", "events": ["organization.updated"]})
         }
         "update_webhook_endpoint" => json!({"enabled": false}),
+        "update_service_category" => {
+            json!({"name_zh": "改名", "name_en": "Renamed", "mode": "both", "points_weight": "1", "safeguarding": {}})
+        }
+        "update_need" => {
+            json!({"description": "x", "window_start": "2030-01-01T01:00:00Z", "window_end": "2030-01-01T03:00:00Z", "duration_minutes": 60, "headcount": 1})
+        }
+        "cancel_need" | "dispute_need" => json!({"reason": "walk"}),
+        "check_in" | "check_out" => json!({"code": "0000"}),
+        "resolve_dispute" => json!({"resolution": "uphold", "reason": "walk"}),
+        "report_no_show" => json!({"helper_id": 1}),
         _ => json!({}),
     }
 }
@@ -74,6 +84,9 @@ engine_tests! {
         let endpoint = app
             .post_as(&victim_token, &format!("/api/v1/organizations/{organization_id}/webhooks"), &json!({"url": "http://127.0.0.1:9/h", "events": ["organization.updated"]}))
             .await;
+        let need = app
+            .post_as(&victim_token, "/api/v1/needs", &json!({"category_code": "companionship", "description": "walk", "window_start": "2030-01-01T01:00:00Z", "window_end": "2030-01-01T03:00:00Z", "duration_minutes": 60, "headcount": 1}))
+            .await;
         let ids: BTreeMap<&str, String> = [
             ("user_id", victim.to_string()),
             ("session_id", session.json[0]["id"].to_string()),
@@ -87,6 +100,11 @@ engine_tests! {
             // Outbox messages belong to no area: only platform admins reach any of them, so
             // any id shows whether an outsider is refused before the lookup.
             ("message_id", "1".to_owned()),
+            ("need_id", need.json["id"].to_string()),
+            // A dispute needs a delivered need; the walk asks about the victim's need, so any id
+            // exercises the reach check that comes first.
+            ("dispute_id", "1".to_owned()),
+            ("category_id", "1".to_owned()),
         ]
         .into_iter()
         .collect();

@@ -293,6 +293,8 @@ impl Firings {
         for event in log
             .lines()
             .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+            // Other catalogue jobs fire in the same processes; only this job's slots count.
+            .filter(|e| e["job"].as_str().is_none_or(|job| job == JOB))
         {
             let slot = event["slot"].as_str().unwrap_or_default().to_owned();
             match event["message"].as_str().unwrap_or_default() {

@@ -11,6 +11,7 @@ mod health;
 mod jobs;
 mod ledger;
 mod lifecycle;
+mod needs;
 mod notifications;
 mod openapi;
 mod organizations;

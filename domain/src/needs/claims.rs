@@ -1,0 +1,245 @@
+//! Claiming a place on a need and giving it back. A place is taken by one guarded statement
+//! on the need's counter ([`store::take_place`]), so however many volunteers claim at once on
+//! either engine, exactly the headcount win; the rest join the waitlist if they asked to, and
+//! the oldest waitlisted claim is promoted when someone withdraws.
+
+use chrono::NaiveDateTime;
+
+use super::lifecycle::{Action, Refusal, staffing_status};
+use super::posting::{standing, state_of, volunteer_prefix};
+use super::store;
+use super::{AssignmentStatus, Need, NeedId, NeedMode, NeedStatus};
+use crate::access::Principal;
+use crate::accounts::UserId;
+use crate::categories::rules::{GateRefusal, volunteer_gate};
+use crate::categories::store as categories;
+use crate::db::{self, Db, StoreError, TransactionError};
+use crate::volunteers::store as volunteers;
+
+/// Why a claim or withdrawal did not go through.
+#[derive(Debug, thiserror::Error)]
+pub enum ClaimError {
+    /// No such need.
+    #[error("no such need")]
+    NotFound,
+    /// Residents cannot claim their own needs.
+    #[error("you cannot claim your own need")]
+    OwnNeed,
+    /// The caller is not a verified volunteer.
+    #[error("only verified volunteers claim needs")]
+    NotVolunteer,
+    /// The need lies outside the volunteer's service radius.
+    #[error("the need is outside your service radius")]
+    OutOfRadius,
+    /// Paid needs are not claimed by volunteers.
+    #[error("paid needs are not claimed by volunteers")]
+    PaidNeed,
+    /// The category's safeguarding gate refuses the volunteer.
+    #[error(transparent)]
+    Gate(#[from] GateRefusal),
+    /// The caller already claimed this need.
+    #[error("you already claimed this need")]
+    AlreadyClaimed,
+    /// The caller holds a place on another need at the same time.
+    #[error("you hold a place on another need at the same time")]
+    Overlapping,
+    /// The caller has no claim to withdraw.
+    #[error("you hold no claim on this need")]
+    NotClaimed,
+    /// The lifecycle refuses it.
+    #[error(transparent)]
+    Refused(#[from] Refusal),
+    /// Storage failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<diesel::result::Error> for ClaimError {
+    fn from(e: diesel::result::Error) -> Self {
+        Self::Store(e.into())
+    }
+}
+
+impl TransactionError for ClaimError {
+    fn as_diesel(&self) -> Option<&diesel::result::Error> {
+        match self {
+            Self::Store(e) => e.as_diesel(),
+            _ => None,
+        }
+    }
+}
+
+/// What a claim came to.
+#[derive(Debug, Clone)]
+pub struct Claimed {
+    /// The need after the claim.
+    pub need: Need,
+    /// `assigned` or `waitlisted`.
+    pub status: AssignmentStatus,
+}
+
+/// A verified volunteer claims a place; when every place is taken they join the waitlist if
+/// `waitlist` is set, else the claim is refused as full.
+pub async fn claim(
+    db: &Db,
+    principal: Principal,
+    id: NeedId,
+    waitlist: bool,
+    now: NaiveDateTime,
+) -> Result<Claimed, ClaimError> {
+    db.run(move |conn| {
+        db::write(conn, |conn| {
+            let me = principal.user.id;
+            let need = store::get(conn, id)?.ok_or(ClaimError::NotFound)?;
+            if need.resident_id == me || need.created_by == me {
+                return Err(ClaimError::OwnNeed);
+            }
+            let prefix = volunteer_prefix(conn, &principal)?;
+            let Some(prefix) = prefix else {
+                return Err(if standing(conn, &principal, &need)?.reaches() {
+                    ClaimError::NotVolunteer
+                } else {
+                    ClaimError::NotFound
+                });
+            };
+            if !need.area_path.starts_with(&prefix) {
+                return Err(ClaimError::OutOfRadius);
+            }
+            if need.mode == NeedMode::Paid {
+                return Err(ClaimError::PaidNeed);
+            }
+            let profile = volunteers::get(conn, me)?.ok_or(ClaimError::NotVolunteer)?;
+            if profile.verified_at.is_none() {
+                return Err(ClaimError::NotVolunteer);
+            }
+            let category = categories::get(conn, need.category_id)?.ok_or(ClaimError::NotFound)?;
+            volunteer_gate(&category, &profile, now)?;
+            if !need.status.is_claimable() && need.status != NeedStatus::Assigned {
+                return Err(Refusal::NotClaimable.into());
+            }
+            if store::assignment_of(conn, id, me)?.is_some() {
+                return Err(ClaimError::AlreadyClaimed);
+            }
+            if store::has_overlapping_place(conn, me, id, (need.window_start, need.window_end))? {
+                return Err(ClaimError::Overlapping);
+            }
+            let status = match store::take_place(conn, id, now)? {
+                Some(count) => {
+                    store::set_status(conn, id, staffing_status(need.headcount, count), now)?;
+                    AssignmentStatus::Assigned
+                }
+                None => {
+                    let current = store::get(conn, id)?.ok_or(ClaimError::NotFound)?;
+                    let full = matches!(
+                        current.status,
+                        NeedStatus::Open | NeedStatus::PartiallyAssigned | NeedStatus::Assigned
+                    );
+                    if !full {
+                        return Err(Refusal::NotClaimable.into());
+                    }
+                    if !waitlist {
+                        return Err(Refusal::Full.into());
+                    }
+                    AssignmentStatus::Waitlisted
+                }
+            };
+            store::insert_assignment(conn, id, me, status, now).map_err(|e| {
+                if db::is_unique_violation(&e) {
+                    ClaimError::AlreadyClaimed
+                } else {
+                    e.into()
+                }
+            })?;
+            let need = store::get(conn, id)?.ok_or(ClaimError::NotFound)?;
+            Ok(Claimed { need, status })
+        })
+    })
+    .await
+}
+
+/// What a withdrawal came to.
+#[derive(Debug, Clone)]
+pub struct Withdrawn {
+    /// The need after it.
+    pub need: Need,
+    /// The waitlisted helper who got the freed place.
+    pub promoted: Option<UserId>,
+}
+
+/// Gives a claim back before the work starts; the oldest waitlisted claim takes the place.
+pub async fn withdraw(
+    db: &Db,
+    principal: Principal,
+    id: NeedId,
+    now: NaiveDateTime,
+) -> Result<Withdrawn, ClaimError> {
+    db.run(move |conn| {
+        db::write(conn, |conn| {
+            let need = store::lock(conn, id, now)?.ok_or(ClaimError::NotFound)?;
+            let (claim, _) =
+                store::assignment_of(conn, id, principal.user.id)?.ok_or(ClaimError::NotClaimed)?;
+            let mut promoted = None;
+            match claim.status {
+                AssignmentStatus::Waitlisted => {
+                    store::move_assignment(
+                        conn,
+                        claim.id,
+                        AssignmentStatus::Waitlisted,
+                        AssignmentStatus::Withdrawn,
+                        now,
+                    )?;
+                }
+                AssignmentStatus::Assigned => {
+                    let claims = store::assignments(conn, id)?;
+                    state_of(&need, &claims).apply(Action::Withdraw)?;
+                    store::move_assignment(
+                        conn,
+                        claim.id,
+                        AssignmentStatus::Assigned,
+                        AssignmentStatus::Withdrawn,
+                        now,
+                    )?;
+                    let count = store::release_place(conn, id, now)?.unwrap_or(0);
+                    store::set_status(conn, id, staffing_status(need.headcount, count), now)?;
+                    promoted = promote(conn, &need, now)?;
+                }
+                AssignmentStatus::CheckedIn | AssignmentStatus::CheckedOut => {
+                    return Err(Refusal::AlreadyStarted.into());
+                }
+                AssignmentStatus::Withdrawn
+                | AssignmentStatus::NoShow
+                | AssignmentStatus::Cancelled => return Err(ClaimError::NotClaimed),
+            }
+            let need = store::get(conn, id)?.ok_or(ClaimError::NotFound)?;
+            Ok(Withdrawn { need, promoted })
+        })
+    })
+    .await
+}
+
+/// Gives a freed place to the oldest waitlisted claim, if any. Call after the need's row lock.
+pub fn promote(
+    conn: &mut db::AnyConnection,
+    need: &Need,
+    now: NaiveDateTime,
+) -> Result<Option<UserId>, StoreError> {
+    let Some(waiting) = store::first_waitlisted(conn, need.id)? else {
+        return Ok(None);
+    };
+    let Some(count) = store::take_place(conn, need.id, now)? else {
+        return Ok(None);
+    };
+    store::move_assignment(
+        conn,
+        waiting,
+        AssignmentStatus::Waitlisted,
+        AssignmentStatus::Assigned,
+        now,
+    )?;
+    store::set_status(conn, need.id, staffing_status(need.headcount, count), now)?;
+    let helper = store::assignments(conn, need.id)?
+        .into_iter()
+        .find(|a| a.id == waiting)
+        .map(|a| a.helper_id);
+    Ok(helper)
+}
