@@ -112,6 +112,26 @@ pub struct DonatePointsRequest {
     pub amount: i64,
 }
 
+/// A gift of points to a registered relative.
+#[derive(Debug, Clone, Object)]
+#[oai(example)]
+pub struct CreatePointsTransferRequest {
+    /// The relative (a live family consent links you).
+    pub to_user_id: i64,
+    /// Whole points, at least 1.
+    #[oai(validator(minimum(value = "1"), maximum(value = "1000000")))]
+    pub amount: i64,
+}
+
+impl Example for CreatePointsTransferRequest {
+    fn example() -> Self {
+        Self {
+            to_user_id: 43,
+            amount: 30,
+        }
+    }
+}
+
 /// Points granted by staff from the community pool to a resident in need.
 #[derive(Debug, Clone, Object)]
 #[oai(example)]
@@ -213,12 +233,13 @@ pub enum PointsOperationError {
     /// No such person within your reach (`person_not_found`).
     #[oai(status = 404)]
     NotFound(ProblemJson),
-    /// Too few points (`insufficient_points`), or no community pool for this person
-    /// (`no_community`).
+    /// Too few points (`insufficient_points`), no community pool for this person
+    /// (`no_community`), the recipient is no registered relative (`not_a_relative`), or the
+    /// community's policy forbids gifts to relatives (`relative_transfers_disabled`).
     #[oai(status = 409)]
     Conflict(ProblemJson),
-    /// The period is invalid (`invalid_period`), or the `Idempotency-Key` was used for a
-    /// different request (`idempotency_key_reused`).
+    /// The period is invalid (`invalid_period`), points to oneself (`transfer_to_self`), or the
+    /// `Idempotency-Key` was used for a different request (`idempotency_key_reused`).
     #[oai(status = 422)]
     Invalid(ProblemJson),
     /// Refused before the operation ran (400, 401, 413, 415) or failed (500, 503).
@@ -252,6 +273,21 @@ fn map_error(error: PointsError) -> PointsOperationError {
             StatusCode::CONFLICT,
             "no_community",
             "the person has no home grid, so no community pool",
+        )),
+        PointsError::ToSelf => E::Invalid(problem(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "transfer_to_self",
+            "points cannot be given to oneself",
+        )),
+        PointsError::NotARelative => E::Conflict(problem(
+            StatusCode::CONFLICT,
+            "not_a_relative",
+            "the recipient is not a registered relative (a family consent links relatives)",
+        )),
+        PointsError::RelativeTransfersDisabled => E::Conflict(problem(
+            StatusCode::CONFLICT,
+            "relative_transfers_disabled",
+            "this community's points policy does not allow gifts to relatives",
         )),
         PointsError::Refused(refusal) => match refusal {
             PostError::Insufficient { available } => E::Conflict(problem(
@@ -463,6 +499,41 @@ impl PointsApi {
             auth.0.principal,
             Points(body.0.amount),
             idempotency_key.0,
+            now_utc(),
+        )
+        .await
+        .map_err(map_error)?;
+        Ok(movement(&posted, balance))
+    }
+
+    /// Give points to a relative
+    ///
+    /// To a registered relative (a live family consent links you, either way round) when your
+    /// community's points policy allows gifts to relatives. Takes an `Idempotency-Key` like
+    /// `donate_points`.
+    #[oai(
+        path = "/points/transfers",
+        method = "post",
+        operation_id = "create_points_transfer"
+    )]
+    async fn create_points_transfer(
+        &self,
+        auth: SessionAuth,
+        /// Unique per intended gift, chosen by the client (1–100 characters).
+        #[oai(name = "Idempotency-Key", validator(min_length = 1, max_length = 100))]
+        idempotency_key: Header<String>,
+        body: JsonBody<CreatePointsTransferRequest>,
+    ) -> Result<CreatedOrFound<PointsMovementView>, PointsOperationError> {
+        let today = Utc::now()
+            .with_timezone(&self.state.config.time_zone)
+            .date_naive();
+        let (posted, balance) = usecases::give_to_relative(
+            &self.state.db,
+            auth.0.principal,
+            UserId(body.0.to_user_id),
+            Points(body.0.amount),
+            idempotency_key.0,
+            today,
             now_utc(),
         )
         .await

@@ -1,7 +1,7 @@
 //! Points use cases: who may read a balance or statement, donate, grant, or reconcile, and the
 //! transactions that do it.
 
-use chrono::NaiveDateTime;
+use chrono::{NaiveDate, NaiveDateTime};
 
 use super::store::{self, StatementLine};
 use super::{
@@ -13,6 +13,8 @@ use crate::accounts::{User, UserId, store as accounts};
 use crate::areas::AreaId;
 use crate::audit::{self, NewAuditEvent};
 use crate::db::{self, AnyConnection, Db, StoreError, TransactionError};
+use crate::points_policy::usecases::in_force_on;
+use crate::proxies::{self, Relationship};
 
 /// Why a points use case did not go through; nothing moved.
 #[derive(Debug, thiserror::Error)]
@@ -26,6 +28,15 @@ pub enum PointsError {
     /// The person has no home grid, so no community pool to give to or draw from.
     #[error("the person belongs to no community")]
     NoCommunity,
+    /// Points cannot be given to oneself.
+    #[error("points cannot be given to oneself")]
+    ToSelf,
+    /// Only registered relatives (a live family consent between the two) may receive a gift.
+    #[error("the recipient is not a registered relative")]
+    NotARelative,
+    /// The giver's community does not allow gifts to relatives.
+    #[error("this community's points policy does not allow gifts to relatives")]
+    RelativeTransfersDisabled,
     /// The ledger refused the movement.
     #[error(transparent)]
     Refused(#[from] PostError),
@@ -45,7 +56,12 @@ impl TransactionError for PointsError {
         match self {
             Self::Store(e) => e.as_diesel(),
             Self::Refused(e) => e.as_diesel(),
-            Self::NotFound | Self::Forbidden | Self::NoCommunity => None,
+            Self::NotFound
+            | Self::Forbidden
+            | Self::NoCommunity
+            | Self::ToSelf
+            | Self::NotARelative
+            | Self::RelativeTransfersDisabled => None,
         }
     }
 }
@@ -197,6 +213,66 @@ pub async fn donate_to_pool(
                 },
             )?;
             let balance = own_balance(conn, donor, now)?;
+            Ok((posted, balance))
+        })
+    })
+    .await
+}
+
+/// The caller gives points to a registered relative (a live family consent between the two,
+/// either way round), when their community's policy in force `today` allows it.
+pub async fn give_to_relative(
+    db: &Db,
+    principal: Principal,
+    recipient: UserId,
+    amount: Points,
+    key: String,
+    today: NaiveDate,
+    now: NaiveDateTime,
+) -> Result<(Posted, PointsBalance), PointsError> {
+    let giver = principal.user.id;
+    if giver == recipient {
+        return Err(PointsError::ToSelf);
+    }
+    db.run(move |conn| {
+        db::write(conn, |conn| {
+            accounts::get(conn, recipient)?.ok_or(PointsError::NotFound)?;
+            let related = proxies::store::involving(conn, giver)?.iter().any(|c| {
+                c.revoked_at.is_none()
+                    && c.relationship == Relationship::Family
+                    && (c.resident_id == recipient || c.proxy_id == recipient)
+            });
+            if !related {
+                return Err(PointsError::NotARelative);
+            }
+            let (_, path) = reachable(conn, &principal, giver)?;
+            let community = path
+                .as_deref()
+                .and_then(community_of)
+                .ok_or(PointsError::NoCommunity)?;
+            if !in_force_on(conn, community, today)?
+                .terms
+                .relative_transfers_allowed
+            {
+                return Err(PointsError::RelativeTransfersDisabled);
+            }
+            let from = store::account_for(conn, AccountOwner::Person(giver), now)?;
+            let to = store::account_for(conn, AccountOwner::Person(recipient), now)?;
+            let posted = store::post(
+                conn,
+                now,
+                &NewTransfer {
+                    idempotency_key: format!("user:{}:{key}", giver.0),
+                    kind: TransferKind::Transfer,
+                    debit: from.id,
+                    credit: to.id,
+                    amount,
+                    cause: Cause::new("gift", recipient.0),
+                    actor: Some(giver),
+                    memo: "gift to a relative".to_owned(),
+                },
+            )?;
+            let balance = own_balance(conn, giver, now)?;
             Ok((posted, balance))
         })
     })

@@ -164,6 +164,35 @@ engine_tests! {
         eprintln!("duplicate storm: {} requests over {keys} keys in {elapsed:?} ({:.0} requests/s)", keys * copies, (keys * copies) as f64 / elapsed.as_secs_f64());
     }
 
+    async fn gifts_reach_registered_relatives_only_and_follow_the_policy(app: TestApp) {
+        let (giver, token) = app.resident("13800138000", "dongguan-g1").await;
+        let (relative, relative_token) = app.resident("13800138001", "dongguan-g2").await;
+        let (stranger, _) = app.resident("13800138002", "dongguan-g2").await;
+        earn(&app, giver, 100).await;
+        let (_, staff) = app.staff("13900000003", Role::CommunityStaff, Some("-dongguan")).await;
+        let consent = app.post_as(&staff, "/api/v1/proxy-consents", &json!({"resident_id": relative, "proxy_id": giver, "relationship": "family"})).await;
+        assert_eq!(consent.status, 201, "{}", consent.text);
+        let give = |key: &'static str, to: i64, amount: i64| {
+            let (app, token) = (&app, &token);
+            async move {
+                app.send_as(token, app.client.post(format!("{}/api/v1/points/transfers", app.address)).header("Idempotency-Key", key).json(&json!({"to_user_id": to, "amount": amount}))).await
+            }
+        };
+        let gift = give("g1", relative, 30).await;
+        assert_eq!(gift.status, 201, "{}", gift.text);
+        assert_eq!(gift.json["balance"]["available"], 70);
+        assert_eq!(app.get_as(&relative_token, "/api/v1/points/balance").await.json["available"], 30);
+        give("g2", stranger, 10).await.assert_problem(409, "not_a_relative");
+        give("g3", giver, 10).await.assert_problem(422, "transfer_to_self");
+        give("g4", relative, 500).await.assert_problem(409, "insufficient_points");
+        let community = app.area("dongdajie-dongguan").await;
+        let today = chrono::Utc::now().with_timezone(&chrono_tz::Asia::Shanghai).date_naive();
+        let policy = app.put_as(&staff, &format!("/api/v1/areas/{community}/points-policy"), &json!({"effective_from": today, "terms": {"points_per_hour": 10, "urgent_bonus_percent": 20, "relative_transfers_allowed": false}})).await;
+        assert_eq!(policy.status, 201, "{}", policy.text);
+        give("g5", relative, 10).await.assert_problem(409, "relative_transfers_disabled");
+        assert_eq!(app.get_as(&token, "/api/v1/points/balance").await.json["available"], 70, "refusals moved nothing");
+    }
+
     async fn simultaneous_donations_never_overdraw(app: TestApp) {
         let (volunteer, token) = app.resident("13800138000", "dongguan-g1").await;
         earn(&app, volunteer, 100).await;
