@@ -1,6 +1,6 @@
 //! Who is calling: bearer session tokens resolved to a [`Principal`] with their roles.
 
-use linli_domain::access::{self, Principal};
+use linli_domain::access::Principal;
 use linli_domain::db::{Db, StoreError};
 use linli_domain::sessions::{self, SessionId};
 use linli_domain::time::now_utc;
@@ -34,14 +34,12 @@ async fn authenticate(req: &Request, bearer: Bearer) -> poem::Result<Caller> {
     let hash = sessions::hash_token(&bearer.token);
     let now = now_utc();
     let found = db
-        .run(
-            move |conn| match sessions::store::authenticate(conn, &hash, now)? {
-                Some((session, user)) => {
-                    Ok::<_, StoreError>(Some((session.id, access::store::principal(conn, user)?)))
-                }
-                None => Ok(None),
-            },
-        )
+        .run(move |conn| {
+            Ok::<_, StoreError>(
+                sessions::store::authenticate_principal(conn, &hash, now)?
+                    .map(|(session, principal)| (session.id, principal)),
+            )
+        })
         .await
         .map_err(|e| ProblemError(from_store_error(&e)))?;
     match found {

@@ -24,20 +24,29 @@ pub fn held_roles(conn: &mut AnyConnection, user: UserId) -> Result<Vec<HeldRole
         ))
         .load(conn)?;
     rows.into_iter()
-        .map(|(grant_id, role, area_id, path)| {
-            let role = Role::parse(&role).ok_or_else(|| {
-                StoreError::Query(diesel::result::Error::DeserializationError(
-                    format!("unknown role `{role}`").into(),
-                ))
-            })?;
-            Ok(HeldRole {
-                grant_id,
-                role,
-                area_id: area_id.map(AreaId),
-                area_path: path.unwrap_or_default(),
-            })
-        })
+        .map(|(grant_id, role, area_id, path)| held_role(grant_id, &role, area_id, path))
         .collect()
+}
+
+/// A held role from its stored columns (the grant, the role's name, its area and the area's
+/// path), shared by every query that loads roles.
+pub fn held_role(
+    grant_id: i64,
+    role: &str,
+    area_id: Option<i64>,
+    path: Option<String>,
+) -> Result<HeldRole, StoreError> {
+    let role = Role::parse(role).ok_or_else(|| {
+        StoreError::Query(diesel::result::Error::DeserializationError(
+            format!("unknown role `{role}`").into(),
+        ))
+    })?;
+    Ok(HeldRole {
+        grant_id,
+        role,
+        area_id: area_id.map(AreaId),
+        area_path: path.unwrap_or_default(),
+    })
 }
 
 /// Loads everything a policy question needs about `user`.

@@ -4,10 +4,11 @@ use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
 
 use super::{Session, SessionId};
+use crate::access::{self, Principal};
 use crate::accounts::store::UserRow;
-use crate::accounts::{AccountStatus, User, UserId};
+use crate::accounts::{AccountStatus, UserId};
 use crate::db::{AnyConnection, StoreError};
-use crate::schema::{sessions, users};
+use crate::schema::{areas, role_grants, sessions, users};
 
 /// A session row as stored.
 #[derive(Debug, Queryable, Selectable)]
@@ -76,22 +77,57 @@ pub fn create(
         .into())
 }
 
-/// The live session and active account a token belongs to; refreshes `last_used_at` at most
-/// once a minute.
-pub fn authenticate(
+/// One row of [`authenticate_principal`]: the session, its account, and one live role grant
+/// (none when the account holds no role).
+type SessionPrincipalRow = (
+    SessionRow,
+    UserRow,
+    Option<i64>,
+    Option<String>,
+    Option<i64>,
+    Option<String>,
+);
+
+/// The live session and active account a token belongs to, with the roles the account holds,
+/// in one query (a row per live role, or one row without a role), so every authenticated
+/// request pays one round trip; refreshes `last_used_at` at most once a minute.
+pub fn authenticate_principal(
     conn: &mut AnyConnection,
     token_hash: &str,
     now: NaiveDateTime,
-) -> Result<Option<(Session, User)>, StoreError> {
-    let found: Option<(SessionRow, UserRow)> = sessions::table
+) -> Result<Option<(Session, Principal)>, StoreError> {
+    let rows: Vec<SessionPrincipalRow> = sessions::table
         .inner_join(users::table)
+        .left_join(
+            role_grants::table.on(role_grants::user_id
+                .eq(users::id)
+                .and(role_grants::revoked_at.is_null())),
+        )
+        .left_join(areas::table.on(role_grants::area_id.eq(areas::id.nullable())))
         .filter(sessions::token_hash.eq(token_hash))
         .filter(sessions::revoked_at.is_null())
         .filter(sessions::expires_at.gt(now))
-        .select((SessionRow::as_select(), UserRow::as_select()))
-        .first(conn)
-        .optional()?;
-    let Some((session, user)) = found else {
+        .order(role_grants::id.asc())
+        .select((
+            SessionRow::as_select(),
+            UserRow::as_select(),
+            role_grants::id.nullable(),
+            role_grants::role.nullable(),
+            role_grants::area_id.nullable(),
+            areas::path.nullable(),
+        ))
+        .load(conn)?;
+    let mut roles = Vec::new();
+    let mut first = None;
+    for (session, user, grant_id, role, area_id, path) in rows {
+        if let (Some(grant_id), Some(role)) = (grant_id, role) {
+            roles.push(access::store::held_role(grant_id, &role, area_id, path)?);
+        }
+        if first.is_none() {
+            first = Some((session, user));
+        }
+    }
+    let Some((session, user)) = first else {
         return Ok(None);
     };
     let (user, _) = user.into_user()?;
@@ -103,7 +139,7 @@ pub fn authenticate(
             .set(sessions::last_used_at.eq(now))
             .execute(conn)?;
     }
-    Ok(Some((session.into(), user)))
+    Ok(Some((session.into(), Principal { user, roles })))
 }
 
 /// The owner's live sessions, newest first.
