@@ -184,8 +184,7 @@ impl Application {
         };
         let delivery = if config.delivery_enabled {
             let email = linli_jobs::email::EmailSender::new(db.clone(), config.email_settings()?)?;
-            let webhook =
-                linli_jobs::webhooks::WebhookSender::new(db.clone(), config.webhook_settings()?)?;
+            let webhook = linli_jobs::webhooks::WebhookSender::new(config.webhook_settings()?)?;
             Some(DeliveryPlan {
                 settings: config.delivery_settings(),
                 senders: linli_jobs::delivery::Senders { email, webhook },

@@ -275,6 +275,35 @@ pub fn target(conn: &mut AnyConnection, id: EndpointId) -> Result<Option<Target>
         .transpose()
 }
 
+/// The endpoints `ids` with their secrets, in one query: the sender reads the targets of a
+/// whole claimed batch at once.
+pub fn targets(
+    conn: &mut AnyConnection,
+    ids: &[EndpointId],
+) -> Result<std::collections::HashMap<EndpointId, Target>, StoreError> {
+    if ids.is_empty() {
+        return Ok(std::collections::HashMap::new());
+    }
+    let raw: Vec<i64> = ids.iter().map(|id| id.0).collect();
+    let found: Vec<(EndpointRow, String)> = webhook_endpoints::table
+        .filter(webhook_endpoints::id.eq_any(&raw))
+        .select((EndpointRow::as_select(), webhook_endpoints::secret))
+        .load(conn)?;
+    found
+        .into_iter()
+        .map(|(row, secret)| {
+            let endpoint = Endpoint::try_from(row)?;
+            Ok((
+                endpoint.id,
+                Target {
+                    endpoint,
+                    secret: Secret::from_stored(secret),
+                },
+            ))
+        })
+        .collect()
+}
+
 #[derive(Insertable)]
 #[diesel(table_name = webhook_deliveries)]
 struct NewDeliveryRow<'a> {

@@ -426,25 +426,21 @@ fn tell_admins_disabled(
     Ok(())
 }
 
-/// Records one delivery attempt in the endpoint's log. When the attempt completes the failure
-/// window the endpoint is disabled in the same transaction, and its organization's admins are
-/// told.
-pub async fn record_attempt(
-    db: &Db,
+/// Records one delivery attempt in the endpoint's log, inside the caller's write transaction
+/// (the delivery worker settles a whole batch of attempts in one). When the attempt completes
+/// the failure window the endpoint is disabled in the same transaction, and its organization's
+/// admins are told.
+pub fn record_attempt(
+    conn: &mut AnyConnection,
     endpoint: EndpointId,
-    attempt: Attempt,
+    attempt: &Attempt,
     window: TimeDelta,
 ) -> Result<Recorded, StoreError> {
-    db.run(move |conn| {
-        db::write(conn, |conn| {
-            let recorded = store::record_attempt(conn, endpoint, &attempt, window)?;
-            if recorded == Recorded::Disabled {
-                tell_admins_disabled(conn, endpoint, attempt.attempted_at)?;
-            }
-            Ok(recorded)
-        })
-    })
-    .await
+    let recorded = store::record_attempt(conn, endpoint, attempt, window)?;
+    if recorded == Recorded::Disabled {
+        tell_admins_disabled(conn, endpoint, attempt.attempted_at)?;
+    }
+    Ok(recorded)
 }
 
 /// Enqueues one outbox message per enabled endpoint of `organization` subscribed to `event`,

@@ -10,13 +10,12 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::{NaiveDateTime, TimeDelta};
-use linli_domain::db::Db;
 use linli_domain::outbox::Message;
 use linli_domain::time::now_utc;
 use linli_domain::webhooks::guard::{self, AllowList};
 use linli_domain::webhooks::rules::{StatusOutcome, check_url, sign, status_outcome};
-use linli_domain::webhooks::store::{Recorded, Target};
-use linli_domain::webhooks::{Attempt, EndpointId, store, usecases};
+use linli_domain::webhooks::store::Target;
+use linli_domain::webhooks::{Attempt, EndpointId};
 
 use crate::delivery::DeliveryFailure;
 
@@ -32,6 +31,40 @@ pub struct WebhookSettings {
     pub timeout: Duration,
     /// How long an endpoint may fail without a success before it is disabled.
     pub failure_window: TimeDelta,
+}
+
+/// The endpoint a webhook message is addressed to.
+pub fn endpoint_of(message: &Message) -> Result<EndpointId, DeliveryFailure> {
+    message
+        .recipient
+        .parse::<i64>()
+        .map(EndpointId)
+        .map_err(|_| give_up(format!("`{}` is no endpoint id", message.recipient)))
+}
+
+/// One attempt as the endpoint's delivery log keeps it.
+#[derive(Debug, Clone)]
+pub struct AttemptLog {
+    /// The endpoint posted to.
+    pub endpoint: EndpointId,
+    /// What happened.
+    pub attempt: Attempt,
+}
+
+/// What one send did: its outcome and, when a post was tried, the log line to write.
+#[derive(Debug)]
+pub struct Sent {
+    /// Delivered, or why not.
+    pub result: Result<(), DeliveryFailure>,
+    /// The delivery-log line, written when the outcome is settled.
+    pub log: Option<AttemptLog>,
+}
+
+impl Sent {
+    /// An outcome decided before any post (nothing to log).
+    pub fn unlogged(result: Result<(), DeliveryFailure>) -> Self {
+        Self { result, log: None }
+    }
 }
 
 /// A failure worth retrying (the receiver may come back).
@@ -58,7 +91,6 @@ pub struct WebhookSetupError(#[from] reqwest::Error);
 /// Sends webhook messages; one per worker, cheap to clone, keeps connections alive.
 #[derive(Clone)]
 pub struct WebhookSender {
-    db: Db,
     client: reqwest::Client,
     settings: Arc<WebhookSettings>,
 }
@@ -79,7 +111,7 @@ fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
 impl WebhookSender {
     /// A sender whose client resolves names through the address guard, follows no redirects
     /// and gives each attempt `settings.timeout`.
-    pub fn new(db: Db, settings: WebhookSettings) -> Result<Self, WebhookSetupError> {
+    pub fn new(settings: WebhookSettings) -> Result<Self, WebhookSetupError> {
         let settings = Arc::new(settings);
         let client = reqwest::Client::builder()
             .dns_resolver(Arc::new(resolver::GuardedResolver::new(
@@ -91,33 +123,30 @@ impl WebhookSender {
             .user_agent(concat!("Linli-Webhooks/", env!("CARGO_PKG_VERSION")))
             .pool_idle_timeout(Duration::from_secs(30))
             .build()?;
-        Ok(Self {
-            db,
-            client,
-            settings,
-        })
+        Ok(Self { client, settings })
     }
 
-    /// Posts `message` to its endpoint and records the attempt. `Ok` when the receiver
-    /// answered 2xx; a retryable failure for any other answer, a transport error, a timeout or
-    /// a refused address; a permanent one when the endpoint was removed or disabled.
-    pub async fn send(&self, message: &Message) -> Result<(), DeliveryFailure> {
-        let endpoint = message
-            .recipient
-            .parse::<i64>()
-            .map(EndpointId)
-            .map_err(|_| give_up(format!("`{}` is no endpoint id", message.recipient)))?;
-        let target = self
-            .db
-            .run(move |conn| store::target(conn, endpoint))
-            .await
-            .map_err(|e| retry(e.to_string()))?
-            .ok_or_else(|| give_up(format!("webhook endpoint {} was removed", endpoint.0)))?;
+    /// Posts `message` to `target` (read with the claimed batch, see [`endpoint_of`]) and
+    /// describes the attempt for the endpoint's delivery log, which the worker writes together
+    /// with the message's outcome. `Ok` when the receiver answered 2xx; a retryable failure for
+    /// any other answer, a transport error, a timeout or a refused address; a permanent one when
+    /// the endpoint was removed or disabled.
+    pub async fn send(&self, message: &Message, target: Option<Target>) -> Sent {
+        let endpoint = match endpoint_of(message) {
+            Ok(endpoint) => endpoint,
+            Err(failure) => return Sent::unlogged(Err(failure)),
+        };
+        let Some(target) = target else {
+            return Sent::unlogged(Err(give_up(format!(
+                "webhook endpoint {} was removed",
+                endpoint.0
+            ))));
+        };
         if !target.endpoint.enabled() {
-            return Err(give_up(format!(
+            return Sent::unlogged(Err(give_up(format!(
                 "webhook endpoint {} is disabled",
                 endpoint.0
-            )));
+            ))));
         }
         let started_at = now_utc();
         let clock = Instant::now();
@@ -138,22 +167,30 @@ impl WebhookSender {
         .increment(1);
         metrics::histogram!("linli_webhook_attempt_duration_seconds")
             .record(clock.elapsed().as_secs_f64());
+        let result = match (succeeded, status_code, &error) {
+            (true, _, _) => Ok(()),
+            (false, Some(status), _) => Err(retry(format!("the receiver answered HTTP {status}"))),
+            (false, None, reason) => Err(retry(reason.clone().unwrap_or_default())),
+        };
         let attempt = Attempt {
             message_id: message.id.as_str().to_owned(),
             event: message.topic.clone(),
             attempt: message.attempts.max(1),
             attempted_at: started_at,
             status_code,
-            error: error.clone(),
+            error,
             duration_ms,
             succeeded,
         };
-        self.record(endpoint, attempt).await;
-        match (succeeded, status_code, error) {
-            (true, _, _) => Ok(()),
-            (false, Some(status), _) => Err(retry(format!("the receiver answered HTTP {status}"))),
-            (false, None, reason) => Err(retry(reason.unwrap_or_default())),
+        Sent {
+            result,
+            log: Some(AttemptLog { endpoint, attempt }),
         }
+    }
+
+    /// How long an endpoint may fail without a success before it is disabled.
+    pub fn failure_window(&self) -> TimeDelta {
+        self.settings.failure_window
     }
 
     /// One HTTP post; the receiver's status, or why there was none.
@@ -192,25 +229,5 @@ impl WebhookSender {
             }
         }
         Ok(status)
-    }
-
-    /// Writes the attempt to the log (disabling the endpoint and telling its admins when it
-    /// completed the failure window). A failure to record is logged, not retried: the
-    /// delivery itself already happened or failed.
-    async fn record(&self, endpoint: EndpointId, attempt: Attempt) {
-        let window = self.settings.failure_window;
-        let recorded = usecases::record_attempt(&self.db, endpoint, attempt, window).await;
-        match recorded {
-            Ok(Recorded::Disabled) => {
-                tracing::warn!(
-                    endpoint = endpoint.0,
-                    "webhook endpoint disabled after failing for the whole failure window"
-                );
-            }
-            Ok(Recorded::Logged | Recorded::EndpointGone) => {}
-            Err(error) => {
-                tracing::error!(endpoint = endpoint.0, %error, "cannot record a webhook attempt");
-            }
-        }
     }
 }
