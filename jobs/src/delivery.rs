@@ -280,7 +280,8 @@ async fn claim(inner: &Arc<Inner>, room: usize) -> Result<Vec<Claimed>, StoreErr
     inner
         .db
         .run(move |conn| {
-            db::write(conn, |conn| {
+            // A claim lost in a crash only makes its messages due again: no flush needed.
+            db::write_unflushed(conn, |conn| {
                 let messages = store::claim_due(conn, now_utc(), &instance, lease, limit)?;
                 let endpoint = |message: &Message| {
                     (message.channel == Channel::Webhook)
@@ -355,10 +356,7 @@ async fn settle_group(inner: &Arc<Inner>, group: Vec<Settlement>) {
         .db
         .run(move |conn| {
             let result = db::write(conn, |conn| {
-                group
-                    .iter()
-                    .map(|settlement| apply(conn, settlement, &instance, &policy, window))
-                    .collect::<Result<Vec<_>, StoreError>>()
+                apply_group(conn, &group, &instance, &policy, window)
             });
             match result {
                 Ok(settled) => Ok::<_, StoreError>((group, settled)),
@@ -390,6 +388,54 @@ async fn settle_group(inner: &Arc<Inner>, group: Vec<Settlement>) {
             tracing::error!(%error, "cannot reach the store to record delivery outcomes; their claims will lapse");
         }
     }
+}
+
+/// Records a group of outcomes inside one transaction: the deliveries (the bulk of them)
+/// set-based, the failures and deferrals one by one.
+fn apply_group(
+    conn: &mut AnyConnection,
+    group: &[Settlement],
+    instance: &str,
+    policy: &RetryPolicy,
+    window: chrono::TimeDelta,
+) -> Result<Vec<Settled>, StoreError> {
+    let delivered = |settlement: &Settlement| match settlement {
+        Settlement::Sent { sent, .. } => sent.result.is_ok(),
+        Settlement::Deferred { .. } => false,
+    };
+    let successes: Vec<(EndpointId, &linli_domain::webhooks::Attempt)> = group
+        .iter()
+        .filter(|settlement| delivered(settlement))
+        .filter_map(|settlement| match settlement {
+            Settlement::Sent { sent, .. } => sent.log.as_ref(),
+            Settlement::Deferred { .. } => None,
+        })
+        .map(|log| (log.endpoint, &log.attempt))
+        .collect();
+    webhook_store::record_successes(conn, &successes)?;
+    let ids: Vec<outbox::MessageId> = group
+        .iter()
+        .filter(|settlement| delivered(settlement))
+        .map(|settlement| settlement.message().id.clone())
+        .collect();
+    let recorded = store::mark_all_delivered(conn, &ids, instance, now_utc())?;
+    group
+        .iter()
+        .map(|settlement| {
+            if !delivered(settlement) {
+                return apply(conn, settlement, instance, policy, window);
+            }
+            let outcome = if recorded.contains(settlement.message().id.as_str()) {
+                Outcome::Delivered
+            } else {
+                Outcome::Lost
+            };
+            Ok(Settled {
+                outcome,
+                endpoint_disabled: false,
+            })
+        })
+        .collect()
 }
 
 /// Records one outcome inside the settling transaction.

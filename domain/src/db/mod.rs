@@ -14,7 +14,9 @@ use tokio::sync::Semaphore;
 pub use connection::{
     AnyConnection, ConnectError, ConnectionManager, SqliteOptions, SqliteSynchronous,
 };
-pub use transaction::{TransactionError, is_unique_violation, read_snapshot, write};
+pub use transaction::{
+    TransactionError, is_unique_violation, read_snapshot, write, write_unflushed,
+};
 pub use url::{DatabaseUrl, DatabaseUrlError, redact};
 
 /// A pooled connection.

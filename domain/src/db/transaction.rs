@@ -1,7 +1,8 @@
 //! The one way to write: a transaction that takes SQLite's write lock up front and retries
 //! PostgreSQL serialization failures.
 
-use diesel::connection::{AnsiTransactionManager, TransactionManager};
+use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
+use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
 use super::AnyConnection;
@@ -43,6 +44,40 @@ where
             outcome => return outcome,
         }
     }
+}
+
+/// Runs `work` like [`write`], but lets the commit return before it reaches the disk: for
+/// writes whose loss in a crash is harmless, such as an outbox claim (lost, the message is
+/// simply due again, and delivery is at least once anyway). PostgreSQL commits it with
+/// `synchronous_commit = off`; SQLite with `synchronous = NORMAL` for this transaction only.
+/// Both engines write their log in order, so the next durable commit makes it durable too.
+pub fn write_unflushed<T, E, F>(conn: &mut AnyConnection, mut work: F) -> Result<T, E>
+where
+    E: TransactionError,
+    F: FnMut(&mut AnyConnection) -> Result<T, E>,
+{
+    match conn {
+        AnyConnection::Postgresql(_) => write(conn, |conn| {
+            conn.batch_execute("SET LOCAL synchronous_commit TO OFF")?;
+            work(conn)
+        }),
+        AnyConnection::Sqlite(_) => {
+            let level = diesel::sql_query("PRAGMA synchronous")
+                .get_result::<SqliteSynchronousLevel>(conn)?
+                .synchronous;
+            conn.batch_execute("PRAGMA synchronous = NORMAL")?;
+            let outcome = write(conn, work);
+            // The connection goes back to the pool: it must be as durable as it was.
+            conn.batch_execute(&format!("PRAGMA synchronous = {level}"))?;
+            outcome
+        }
+    }
+}
+
+#[derive(QueryableByName)]
+struct SqliteSynchronousLevel {
+    #[diesel(sql_type = diesel::sql_types::Integer)]
+    synchronous: i32,
 }
 
 /// Runs `work` against one consistent snapshot, for checks that read many tables at once
@@ -124,4 +159,53 @@ pub fn is_unique_violation(error: &DieselError) -> bool {
         error,
         DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use diesel::connection::SimpleConnection;
+    use diesel::prelude::*;
+
+    use super::{SqliteSynchronousLevel, write_unflushed};
+    use crate::db::AnyConnection;
+
+    fn level(conn: &mut AnyConnection) -> i32 {
+        diesel::sql_query("PRAGMA synchronous")
+            .get_result::<SqliteSynchronousLevel>(conn)
+            .expect("pragma reads")
+            .synchronous
+    }
+
+    #[test]
+    fn an_unflushed_write_commits_and_leaves_the_connection_as_durable_as_before() {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let path = dir.path().join("unflushed.db");
+        let mut conn = AnyConnection::Sqlite(
+            diesel::SqliteConnection::establish(&path.display().to_string()).expect("opens"),
+        );
+        conn.batch_execute(
+            "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; CREATE TABLE t (x INTEGER)",
+        )
+        .expect("prepared");
+        let full = level(&mut conn);
+        write_unflushed(&mut conn, |conn| {
+            diesel::sql_query("INSERT INTO t VALUES (1)").execute(conn)
+        })
+        .expect("written");
+        assert_eq!(level(&mut conn), full);
+        let failed: Result<usize, diesel::result::Error> = write_unflushed(&mut conn, |conn| {
+            diesel::sql_query("INSERT INTO missing VALUES (1)").execute(conn)
+        });
+        assert!(failed.is_err());
+        assert_eq!(level(&mut conn), full, "restored after a failed write too");
+        #[derive(QueryableByName)]
+        struct Count {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        let count = diesel::sql_query("SELECT COUNT(*) AS n FROM t")
+            .get_result::<Count>(&mut conn)
+            .expect("counted");
+        assert_eq!(count.n, 1);
+    }
 }

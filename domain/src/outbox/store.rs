@@ -229,6 +229,35 @@ pub fn mark_delivered(
     Ok(changed == 1)
 }
 
+/// Records the delivery of every message of `ids` `instance` still holds, in one statement;
+/// returns the ids it recorded (the others were taken over meanwhile).
+pub fn mark_all_delivered(
+    conn: &mut AnyConnection,
+    ids: &[MessageId],
+    instance: &str,
+    now: NaiveDateTime,
+) -> Result<std::collections::HashSet<String>, StoreError> {
+    if ids.is_empty() {
+        return Ok(std::collections::HashSet::new());
+    }
+    let raw: Vec<&str> = ids.iter().map(MessageId::as_str).collect();
+    let recorded: Vec<String> = diesel::update(
+        outbox::table
+            .filter(outbox::id.eq_any(&raw))
+            .filter(outbox::status.eq("pending"))
+            .filter(outbox::claimed_by.eq(instance)),
+    )
+    .set((
+        outbox::status.eq(Status::Delivered.as_str()),
+        outbox::delivered_at.eq(now),
+        outbox::claimed_by.eq(None::<String>),
+        outbox::claimed_until.eq(None::<NaiveDateTime>),
+    ))
+    .returning(outbox::id)
+    .get_results(conn)?;
+    Ok(recorded.into_iter().collect())
+}
+
 /// Records a failed attempt by the holder of the claim: the next attempt after the backoff
 /// (`jitter` ∈ [0, 1]) or `dead` when the failure is permanent or attempts ran out. `None`
 /// when `instance` no longer holds the message.

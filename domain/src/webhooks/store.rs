@@ -318,6 +318,22 @@ struct NewDeliveryRow<'a> {
     succeeded: bool,
 }
 
+impl<'a> NewDeliveryRow<'a> {
+    fn of(endpoint: EndpointId, attempt: &'a Attempt) -> Self {
+        Self {
+            endpoint_id: endpoint.0,
+            message_id: &attempt.message_id,
+            event: &attempt.event,
+            attempt: attempt.attempt,
+            attempted_at: attempt.attempted_at,
+            status_code: attempt.status_code.map(i32::from),
+            error: attempt.error.as_deref(),
+            duration_ms: attempt.duration_ms,
+            succeeded: attempt.succeeded,
+        }
+    }
+}
+
 /// What recording an attempt changed about its endpoint.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Recorded {
@@ -328,6 +344,56 @@ pub enum Recorded {
     /// Logged, and this failure completed the failure window: the endpoint is now disabled.
     Disabled,
 }
+
+/// Records successful attempts in bulk, for the delivery worker settling a group: one update
+/// per endpoint (no longer failing, last success) and one insert of all log lines. Returns the
+/// endpoints that no longer exist; their lines are not written.
+pub fn record_successes(
+    conn: &mut AnyConnection,
+    attempts: &[(EndpointId, &Attempt)],
+) -> Result<std::collections::HashSet<EndpointId>, StoreError> {
+    let mut latest = std::collections::BTreeMap::<EndpointId, NaiveDateTime>::new();
+    for (endpoint, attempt) in attempts {
+        let at = latest.entry(*endpoint).or_insert(attempt.attempted_at);
+        *at = (*at).max(attempt.attempted_at);
+    }
+    let mut gone = std::collections::HashSet::new();
+    for (endpoint, at) in latest {
+        let touched = diesel::update(webhook_endpoints::table.find(endpoint.0))
+            .set((
+                webhook_endpoints::failing_since.eq(None::<NaiveDateTime>),
+                webhook_endpoints::last_success_at.eq(at),
+            ))
+            .execute(conn)?;
+        if touched == 0 {
+            gone.insert(endpoint);
+        }
+    }
+    let rows: Vec<NewDeliveryRow<'_>> = attempts
+        .iter()
+        .filter(|(endpoint, _)| !gone.contains(endpoint))
+        .map(|(endpoint, attempt)| NewDeliveryRow::of(*endpoint, attempt))
+        .collect();
+    for chunk in rows.chunks(DELIVERY_ROWS_PER_INSERT) {
+        // Batch inserts do not go through the connection enum (see STACK.md).
+        match conn {
+            AnyConnection::Sqlite(c) => {
+                diesel::insert_into(webhook_deliveries::table)
+                    .values(chunk)
+                    .execute(c)?;
+            }
+            AnyConnection::Postgresql(c) => {
+                diesel::insert_into(webhook_deliveries::table)
+                    .values(chunk)
+                    .execute(c)?;
+            }
+        }
+    }
+    Ok(gone)
+}
+
+/// Rows per multi-row insert: SQLite allows 32,766 bound values, a row binds 9.
+const DELIVERY_ROWS_PER_INSERT: usize = 1000;
 
 /// Appends an attempt to the endpoint's log and updates its failure streak: a success ends the
 /// streak, a failure starts it or, once it has lasted `window`, disables the endpoint. Every
@@ -357,17 +423,7 @@ pub fn record_attempt(
         return Ok(Recorded::EndpointGone);
     }
     diesel::insert_into(webhook_deliveries::table)
-        .values(&NewDeliveryRow {
-            endpoint_id: id.0,
-            message_id: &attempt.message_id,
-            event: &attempt.event,
-            attempt: attempt.attempt,
-            attempted_at: now,
-            status_code: attempt.status_code.map(i32::from),
-            error: attempt.error.as_deref(),
-            duration_ms: attempt.duration_ms,
-            succeeded: attempt.succeeded,
-        })
+        .values(&NewDeliveryRow::of(id, attempt))
         .execute(conn)?;
     if attempt.succeeded {
         return Ok(Recorded::Logged);
