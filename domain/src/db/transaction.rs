@@ -7,7 +7,8 @@ use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
 use super::AnyConnection;
 
-/// How many times a transaction is tried when PostgreSQL reports a serialization failure.
+/// How many times a transaction is tried when PostgreSQL reports a serialization failure or a
+/// deadlock.
 const MAX_ATTEMPTS: u32 = 5;
 
 /// Errors a use case can return from inside a write transaction; lets the helper see the
@@ -27,7 +28,7 @@ impl TransactionError for DieselError {
 ///
 /// SQLite begins `IMMEDIATE`: a deferred transaction that reads then writes fails with
 /// "database is locked" without waiting on the busy handler. PostgreSQL runs READ COMMITTED
-/// and the whole closure is retried on a serialization failure, so `work` must be free of
+/// and the whole closure is retried on a serialization failure or a deadlock, so `work` must be free of
 /// side effects outside the transaction.
 pub fn write<T, E, F>(conn: &mut AnyConnection, mut work: F) -> Result<T, E>
 where
@@ -142,14 +143,17 @@ fn rollback(conn: &mut AnyConnection) -> Result<(), DieselError> {
     }
 }
 
+/// Serialization failures, and PostgreSQL deadlocks (SQLSTATE 40P01, which diesel reports
+/// only by its message): in both the server rolled the transaction back, and running it again
+/// is the documented cure.
 fn is_retryable(error: Option<&DieselError>) -> bool {
-    matches!(
-        error,
-        Some(DieselError::DatabaseError(
-            DatabaseErrorKind::SerializationFailure,
-            _
-        ))
-    )
+    match error {
+        Some(DieselError::DatabaseError(DatabaseErrorKind::SerializationFailure, _)) => true,
+        Some(DieselError::DatabaseError(DatabaseErrorKind::Unknown, info)) => {
+            info.message().starts_with("deadlock detected")
+        }
+        _ => false,
+    }
 }
 
 /// True when the storage error is a unique-constraint violation, which use cases map to a
