@@ -318,6 +318,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     need_assignments,
     need_check_events,
     need_disputes,
+    need_reminders,
 );
 
 diesel::table! {
@@ -905,5 +906,21 @@ diesel::table! {
         resolved_at -> Nullable<Timestamp>,
         /// When it was opened.
         created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// Reminders sent before a need starts; one per need, recipient and kind.
+    need_reminders (id) {
+        /// Surrogate key.
+        id -> BigInt,
+        /// Which need.
+        need_id -> BigInt,
+        /// The resident or an assigned helper.
+        recipient_id -> BigInt,
+        /// 24h or 2h.
+        kind -> Text,
+        /// When it was sent.
+        sent_at -> Timestamp,
     }
 }

@@ -5,6 +5,8 @@
 
 pub mod claims;
 pub mod delivery;
+pub mod escalation;
+pub mod followup;
 pub mod lifecycle;
 pub mod plans;
 pub mod posting;
