@@ -319,6 +319,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     need_check_events,
     need_disputes,
     need_reminders,
+    need_offers,
 );
 
 diesel::table! {
@@ -922,5 +923,39 @@ diesel::table! {
         kind -> Text,
         /// When it was sent.
         sent_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// Offers of a need to ranked targets, one pending at a time.
+    need_offers (id) {
+        /// Surrogate key.
+        id -> BigInt,
+        /// Which need.
+        need_id -> BigInt,
+        /// The dispatcher's ranking.
+        position -> Integer,
+        /// The volunteer offered to.
+        target_user_id -> Nullable<BigInt>,
+        /// The team or social organization offered to.
+        target_organization_id -> Nullable<BigInt>,
+        /// queued, pending, accepted, declined, lapsed or withdrawn.
+        status -> Text,
+        /// Who dispatched.
+        dispatched_by -> BigInt,
+        /// Minutes the target has to answer once offered.
+        response_minutes -> Integer,
+        /// When it was offered.
+        offered_at -> Nullable<Timestamp>,
+        /// When it lapses unanswered.
+        deadline -> Nullable<Timestamp>,
+        /// Who answered.
+        responded_by -> Nullable<BigInt>,
+        /// When it was answered, lapsed or withdrawn.
+        responded_at -> Nullable<Timestamp>,
+        /// When it was dispatched.
+        created_at -> Timestamp,
+        /// When it last changed.
+        updated_at -> Timestamp,
     }
 }

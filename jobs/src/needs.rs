@@ -2,7 +2,7 @@
 //! check-outs and auto-confirmation. Each is idempotent: a rerun of a slot finds nothing more to do.
 
 use chrono::TimeDelta;
-use linli_domain::needs::{delivery, followup, plans};
+use linli_domain::needs::{delivery, dispatch, followup, plans};
 
 use crate::runner::{Counts, JobContext, JobError};
 
@@ -51,4 +51,10 @@ pub async fn remind_helpers(context: JobContext) -> Result<Counts, JobError> {
 pub async fn escalate_unclaimed_needs(context: JobContext) -> Result<Counts, JobError> {
     let escalated = followup::escalate(&context.db, context.now, context.zone).await?;
     Ok(Counts::from([("needs_escalated", escalated)]))
+}
+
+/// Lapses dispatch offers past their deadline and offers each need to its next target.
+pub async fn expire_need_offers(context: JobContext) -> Result<Counts, JobError> {
+    let lapsed = dispatch::expire(&context.db, context.now, context.zone).await?;
+    Ok(Counts::from([("offers_lapsed", lapsed)]))
 }

@@ -81,6 +81,12 @@ pub const CATALOGUE: &[JobSpec] = &[
         reason: "alerts grid workers and serving organizations to needs nobody took (urgent 30 minutes, normal 24 hours)",
         run: |context| Box::pin(needs::escalate_unclaimed_needs(context)),
     },
+    JobSpec {
+        name: "expire_need_offers",
+        default_schedule: "0 * * * * *",
+        reason: "lapses dispatch offers nobody answered in time and offers the need to the next target",
+        run: |context| Box::pin(needs::expire_need_offers(context)),
+    },
 ];
 
 /// The catalogue entry called `name`.

@@ -18,6 +18,7 @@ use crate::schema::{
 };
 
 pub mod followup;
+pub mod offers;
 
 fn corrupt(what: String) -> StoreError {
     StoreError::Query(diesel::result::Error::DeserializationError(what.into()))
