@@ -7,6 +7,7 @@ mod delivery;
 mod disputes;
 mod earning;
 mod followup;
+mod offers;
 mod posting;
 
 use chrono::{Duration, Utc};
