@@ -255,6 +255,24 @@ fn offer_next(
     Ok(Some(offer))
 }
 
+/// Withdraws every offer of the need still queued or pending: it was cancelled. Call after the
+/// need's row lock.
+pub fn withdraw_open(
+    conn: &mut AnyConnection,
+    id: NeedId,
+    now: NaiveDateTime,
+) -> Result<(), StoreError> {
+    for offer in offers::of_need(conn, id)? {
+        if let Ok(next) = offer
+            .state()
+            .apply(OfferEvent::Withdraw, now, offer.window())
+        {
+            offers::move_offer(conn, offer.id, offer.status, next, None, now)?;
+        }
+    }
+    Ok(())
+}
+
 fn withdraw_queued(
     conn: &mut AnyConnection,
     all: &[Offer],

@@ -536,6 +536,7 @@ pub async fn cancel(
                 &helpers,
                 serde_json::json!({}),
             )?;
+            super::dispatch::withdraw_open(conn, id, now)?;
             Ok(cancelled)
         })
     })

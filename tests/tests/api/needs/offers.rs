@@ -128,6 +128,10 @@ engine_tests! {
         let again = app.post_as(&staff, &offers_of(&need), &json!({"targets": [{"user_id": only}]})).await;
         assert_eq!(again.status, 201, "a need can be dispatched again: {}", again.text);
         assert_eq!(again.json[1]["position"], 2);
+        let cancelled = app.post_as(&resident, &format!("/api/v1/needs/{}/cancellation", need["id"]), &json!({"reason": "不需要了"})).await;
+        assert_eq!(cancelled.status, 200, "{}", cancelled.text);
+        assert_eq!(statuses(&listed(&app, &staff, &need).await), ["declined", "withdrawn"], "a cancelled need's offers are withdrawn");
+        answer(&app, &only_token, &again.json[1]["id"], true).await.assert_problem(409, "offer_not_pending");
     }
 
     async fn an_acceptance_racing_a_claim_for_the_last_place_never_exceeds_the_headcount(app: TestApp) {
