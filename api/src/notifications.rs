@@ -33,6 +33,8 @@ pub enum CategoryView {
     Volunteering,
     /// Who may act on one's behalf, and for whom one acts.
     Proxies,
+    /// Needs one posted or helps with: reminders, offers, escalations.
+    Needs,
 }
 
 impl From<Category> for CategoryView {
@@ -41,6 +43,7 @@ impl From<Category> for CategoryView {
             Category::Account => Self::Account,
             Category::Volunteering => Self::Volunteering,
             Category::Proxies => Self::Proxies,
+            Category::Needs => Self::Needs,
         }
     }
 }
@@ -51,6 +54,7 @@ impl From<CategoryView> for Category {
             CategoryView::Account => Self::Account,
             CategoryView::Volunteering => Self::Volunteering,
             CategoryView::Proxies => Self::Proxies,
+            CategoryView::Needs => Self::Needs,
         }
     }
 }

@@ -318,6 +318,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     need_assignments,
     need_check_events,
     need_disputes,
+    need_reminders,
+    need_offers,
 );
 
 diesel::table! {
@@ -905,5 +907,55 @@ diesel::table! {
         resolved_at -> Nullable<Timestamp>,
         /// When it was opened.
         created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// Reminders sent before a need starts; one per need, recipient and kind.
+    need_reminders (id) {
+        /// Surrogate key.
+        id -> BigInt,
+        /// Which need.
+        need_id -> BigInt,
+        /// The resident or an assigned helper.
+        recipient_id -> BigInt,
+        /// 24h or 2h.
+        kind -> Text,
+        /// When it was sent.
+        sent_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// Offers of a need to ranked targets, one pending at a time.
+    need_offers (id) {
+        /// Surrogate key.
+        id -> BigInt,
+        /// Which need.
+        need_id -> BigInt,
+        /// The dispatcher's ranking.
+        position -> Integer,
+        /// The volunteer offered to.
+        target_user_id -> Nullable<BigInt>,
+        /// The team or social organization offered to.
+        target_organization_id -> Nullable<BigInt>,
+        /// queued, pending, accepted, declined, lapsed or withdrawn.
+        status -> Text,
+        /// Who dispatched.
+        dispatched_by -> BigInt,
+        /// Minutes the target has to answer once offered.
+        response_minutes -> Integer,
+        /// When it was offered.
+        offered_at -> Nullable<Timestamp>,
+        /// When it lapses unanswered.
+        deadline -> Nullable<Timestamp>,
+        /// Who answered.
+        responded_by -> Nullable<BigInt>,
+        /// When it was answered, lapsed or withdrawn.
+        responded_at -> Nullable<Timestamp>,
+        /// When it was dispatched.
+        created_at -> Timestamp,
+        /// When it last changed.
+        updated_at -> Timestamp,
     }
 }

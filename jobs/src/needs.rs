@@ -1,8 +1,8 @@
-//! Jobs of the needs lifecycle: care plan occurrences, forgotten check-outs and
-//! auto-confirmation. Each is idempotent: a rerun of a slot finds nothing more to do.
+//! Jobs of the needs lifecycle: care plan occurrences, reminders, escalation, forgotten
+//! check-outs and auto-confirmation. Each is idempotent: a rerun of a slot finds nothing more to do.
 
 use chrono::TimeDelta;
-use linli_domain::needs::{delivery, plans};
+use linli_domain::needs::{delivery, dispatch, followup, plans};
 
 use crate::runner::{Counts, JobContext, JobError};
 
@@ -37,4 +37,24 @@ pub async fn auto_confirm_needs(context: JobContext) -> Result<Counts, JobError>
     )
     .await?;
     Ok(Counts::from([("needs_confirmed", confirmed)]))
+}
+
+/// Reminds the resident and assigned helpers 24 hours and 2 hours before a need starts, once
+/// each per person.
+pub async fn remind_helpers(context: JobContext) -> Result<Counts, JobError> {
+    let sent = followup::remind(&context.db, context.now, context.zone).await?;
+    Ok(Counts::from([("reminders_sent", sent)]))
+}
+
+/// Escalates needs nobody took (urgent after 30 minutes, normal after 24 hours) to the area's
+/// grid workers and the organizations serving the community.
+pub async fn escalate_unclaimed_needs(context: JobContext) -> Result<Counts, JobError> {
+    let escalated = followup::escalate(&context.db, context.now, context.zone).await?;
+    Ok(Counts::from([("needs_escalated", escalated)]))
+}
+
+/// Lapses dispatch offers past their deadline and offers each need to its next target.
+pub async fn expire_need_offers(context: JobContext) -> Result<Counts, JobError> {
+    let lapsed = dispatch::expire(&context.db, context.now, context.zone).await?;
+    Ok(Counts::from([("offers_lapsed", lapsed)]))
 }

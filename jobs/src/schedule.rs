@@ -69,6 +69,24 @@ pub const CATALOGUE: &[JobSpec] = &[
         reason: "confirms delivered help the resident left unconfirmed for 72 hours",
         run: |context| Box::pin(needs::auto_confirm_needs(context)),
     },
+    JobSpec {
+        name: "remind_helpers",
+        default_schedule: "0 */5 * * * *",
+        reason: "reminds residents and assigned helpers 24 hours and 2 hours before help starts, once each",
+        run: |context| Box::pin(needs::remind_helpers(context)),
+    },
+    JobSpec {
+        name: "escalate_unclaimed_needs",
+        default_schedule: "0 * * * * *",
+        reason: "alerts grid workers and serving organizations to needs nobody took (urgent 30 minutes, normal 24 hours)",
+        run: |context| Box::pin(needs::escalate_unclaimed_needs(context)),
+    },
+    JobSpec {
+        name: "expire_need_offers",
+        default_schedule: "0 * * * * *",
+        reason: "lapses dispatch offers nobody answered in time and offers the need to the next target",
+        run: |context| Box::pin(needs::expire_need_offers(context)),
+    },
 ];
 
 /// The catalogue entry called `name`.

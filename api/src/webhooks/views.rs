@@ -31,6 +31,21 @@ pub enum WebhookEventView {
     /// An API key of the organization was revoked.
     #[oai(rename = "api_key.revoked")]
     ApiKeyRevoked,
+    /// A need was offered to the organization (dispatch); `data.offer_id` is the offer to answer.
+    #[oai(rename = "need.dispatched")]
+    NeedDispatched,
+    /// A helper took a place on a need the organization was dispatched or whose helper is its member.
+    #[oai(rename = "need.claimed")]
+    NeedClaimed,
+    /// A need the organization was dispatched or helps with was cancelled.
+    #[oai(rename = "need.cancelled")]
+    NeedCancelled,
+    /// A need in a community the organization serves waited too long with nobody taking it.
+    #[oai(rename = "need.escalated")]
+    NeedEscalated,
+    /// Help on a need the organization was dispatched or helps with was confirmed.
+    #[oai(rename = "task.completed")]
+    TaskCompleted,
 }
 
 impl From<Event> for WebhookEventView {
@@ -43,6 +58,11 @@ impl From<Event> for WebhookEventView {
             Event::OrganizationMemberRemoved => Self::OrganizationMemberRemoved,
             Event::ApiKeyCreated => Self::ApiKeyCreated,
             Event::ApiKeyRevoked => Self::ApiKeyRevoked,
+            Event::NeedDispatched => Self::NeedDispatched,
+            Event::NeedClaimed => Self::NeedClaimed,
+            Event::NeedCancelled => Self::NeedCancelled,
+            Event::NeedEscalated => Self::NeedEscalated,
+            Event::TaskCompleted => Self::TaskCompleted,
         }
     }
 }
@@ -57,6 +77,11 @@ impl From<WebhookEventView> for Event {
             WebhookEventView::OrganizationMemberRemoved => Self::OrganizationMemberRemoved,
             WebhookEventView::ApiKeyCreated => Self::ApiKeyCreated,
             WebhookEventView::ApiKeyRevoked => Self::ApiKeyRevoked,
+            WebhookEventView::NeedDispatched => Self::NeedDispatched,
+            WebhookEventView::NeedClaimed => Self::NeedClaimed,
+            WebhookEventView::NeedCancelled => Self::NeedCancelled,
+            WebhookEventView::NeedEscalated => Self::NeedEscalated,
+            WebhookEventView::TaskCompleted => Self::TaskCompleted,
         }
     }
 }

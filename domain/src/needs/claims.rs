@@ -5,6 +5,7 @@
 
 use chrono::NaiveDateTime;
 
+use super::events::publish_need_event;
 use super::lifecycle::{Action, Refusal, staffing_status};
 use super::posting::{standing, state_of, volunteer_prefix};
 use super::store;
@@ -15,6 +16,7 @@ use crate::categories::rules::{GateRefusal, volunteer_gate};
 use crate::categories::store as categories;
 use crate::db::{self, Db, StoreError, TransactionError};
 use crate::volunteers::store as volunteers;
+use crate::webhooks::Event;
 
 /// Why a claim or withdrawal did not go through.
 #[derive(Debug, thiserror::Error)]
@@ -87,16 +89,30 @@ pub async fn claim(
     waitlist: bool,
     now: NaiveDateTime,
 ) -> Result<Claimed, ClaimError> {
-    db.run(move |conn| {
-        db::write(conn, |conn| {
+    db.run(move |conn| db::write(conn, |conn| claim_in(conn, &principal, id, waitlist, now)))
+        .await
+}
+
+/// The claim inside the caller's transaction, with every gate: also how an accepted offer or
+/// an organization's assignment of a member becomes a claim. Publishes `need.claimed` to the
+/// organizations concerned when a place is taken.
+pub fn claim_in(
+    conn: &mut db::AnyConnection,
+    principal: &Principal,
+    id: NeedId,
+    waitlist: bool,
+    now: NaiveDateTime,
+) -> Result<Claimed, ClaimError> {
+    {
+        {
             let me = principal.user.id;
             let need = store::get(conn, id)?.ok_or(ClaimError::NotFound)?;
             if need.resident_id == me || need.created_by == me {
                 return Err(ClaimError::OwnNeed);
             }
-            let prefix = volunteer_prefix(conn, &principal)?;
+            let prefix = volunteer_prefix(conn, principal)?;
             let Some(prefix) = prefix else {
-                return Err(if standing(conn, &principal, &need)?.reaches() {
+                return Err(if standing(conn, principal, &need)?.reaches() {
                     ClaimError::NotVolunteer
                 } else {
                     ClaimError::NotFound
@@ -151,10 +167,19 @@ pub async fn claim(
                 }
             })?;
             let need = store::get(conn, id)?.ok_or(ClaimError::NotFound)?;
+            if status == AssignmentStatus::Assigned {
+                publish_need_event(
+                    conn,
+                    now,
+                    &need,
+                    Event::NeedClaimed,
+                    &[me],
+                    serde_json::json!({"helper_id": me.0}),
+                )?;
+            }
             Ok(Claimed { need, status })
-        })
-    })
-    .await
+        }
+    }
 }
 
 /// What a withdrawal came to.

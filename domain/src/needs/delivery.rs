@@ -5,6 +5,7 @@
 use chrono::{NaiveDateTime, TimeZone};
 use chrono_tz::Tz;
 
+use super::events::publish_need_event;
 use super::lifecycle::{Action, NeedStatus, Refusal};
 use super::posting::{standing, state_of};
 use super::rules::{self, MAX_CODE_FAILURES};
@@ -16,6 +17,7 @@ use crate::db::{self, AnyConnection, Db, StoreError, TransactionError};
 use crate::ledger::PostError;
 use crate::ledger::earning::{self, Earning};
 use crate::ledger::usecases::community_of;
+use crate::webhooks::Event;
 
 /// Why a delivery step did not go through.
 #[derive(Debug, thiserror::Error)]
@@ -269,6 +271,16 @@ fn complete(
     if let (Some(plan), Some(helper)) = (need.care_plan_id, helpers.first()) {
         store::prefer_helper(conn, plan, *helper, now)?;
     }
+    let completed = store::get(conn, need.id)?.unwrap_or_else(|| need.clone());
+    let helper_ids: Vec<i64> = helpers.iter().map(|h| h.0).collect();
+    publish_need_event(
+        conn,
+        now,
+        &completed,
+        Event::TaskCompleted,
+        &helpers,
+        serde_json::json!({"helper_ids": helper_ids}),
+    )?;
     Ok(())
 }
 

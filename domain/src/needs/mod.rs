@@ -5,7 +5,12 @@
 
 pub mod claims;
 pub mod delivery;
+pub mod dispatch;
+pub mod escalation;
+pub mod events;
+pub mod followup;
 pub mod lifecycle;
+pub mod offer_rules;
 pub mod plans;
 pub mod posting;
 pub mod rules;

@@ -3,6 +3,7 @@
 
 use chrono::NaiveDateTime;
 
+use super::events::publish_need_event;
 use super::lifecycle::{Action, NeedState, Refusal};
 use super::rules::{self, NeedFields, NeedInputError};
 use super::store::{self, NeedChanges, NeedScope, NewNeedRow};
@@ -16,6 +17,7 @@ use crate::db::{self, AnyConnection, Db, StoreError, TransactionError};
 use crate::proxies::store as proxies;
 use crate::residents::store as residents;
 use crate::volunteers::store as volunteers;
+use crate::webhooks::Event;
 
 /// Why posting, reading or changing a need did not go through.
 #[derive(Debug, thiserror::Error)]
@@ -505,6 +507,11 @@ pub async fn cancel(
             let need = lock_for_change(conn, &principal, id, now)?;
             let claims = store::assignments(conn, id)?;
             state_of(&need, &claims).apply(Action::Cancel)?;
+            let helpers: Vec<UserId> = claims
+                .iter()
+                .filter(|a| a.status.holds_place())
+                .map(|a| a.helper_id)
+                .collect();
             store::set_cancelled(conn, id, &reason, now)?;
             audit::store::record(
                 conn,
@@ -520,7 +527,17 @@ pub async fn cancel(
                 },
                 now,
             )?;
-            store::get(conn, id)?.ok_or(NeedError::NotFound)
+            let cancelled = store::get(conn, id)?.ok_or(NeedError::NotFound)?;
+            publish_need_event(
+                conn,
+                now,
+                &cancelled,
+                Event::NeedCancelled,
+                &helpers,
+                serde_json::json!({}),
+            )?;
+            super::dispatch::withdraw_open(conn, id, now)?;
+            Ok(cancelled)
         })
     })
     .await

@@ -17,6 +17,9 @@ use crate::schema::{
     care_plans, need_assignments, need_check_events, need_details, need_disputes, needs,
 };
 
+pub mod followup;
+pub mod offers;
+
 fn corrupt(what: String) -> StoreError {
     StoreError::Query(diesel::result::Error::DeserializationError(what.into()))
 }

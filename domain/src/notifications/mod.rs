@@ -24,11 +24,18 @@ pub enum Category {
     Volunteering,
     /// Who may act on one's behalf, and for whom one acts.
     Proxies,
+    /// Needs one posted or helps with: reminders, offers, escalations.
+    Needs,
 }
 
 impl Category {
     /// Every category, in the order preferences are shown.
-    pub const ALL: &'static [Category] = &[Self::Account, Self::Volunteering, Self::Proxies];
+    pub const ALL: &'static [Category] = &[
+        Self::Account,
+        Self::Volunteering,
+        Self::Proxies,
+        Self::Needs,
+    ];
 
     /// The stored and wire name.
     pub fn as_str(self) -> &'static str {
@@ -36,6 +43,7 @@ impl Category {
             Self::Account => "account",
             Self::Volunteering => "volunteering",
             Self::Proxies => "proxies",
+            Self::Needs => "needs",
         }
     }
 
@@ -99,6 +107,46 @@ pub enum Notice {
         /// The endpoint's URL.
         url: String,
     },
+    /// Told to the resident and each assigned helper 24 hours and 2 hours before a need starts.
+    NeedReminder {
+        /// Which need.
+        need_id: i64,
+        /// The category's Chinese name.
+        category_zh: String,
+        /// The category's English name.
+        category_en: String,
+        /// The start in the display time zone, `YYYY-MM-DD HH:MM`.
+        starts_at: String,
+        /// Hours before the start (24 or 2).
+        hours_before: i64,
+    },
+    /// Told to the area's grid workers: a need waited too long with nobody taking it.
+    NeedEscalated {
+        /// Which need.
+        need_id: i64,
+        /// The category's Chinese name.
+        category_zh: String,
+        /// The category's English name.
+        category_en: String,
+        /// Whether it was posted as urgent.
+        urgent: bool,
+        /// The start of its window in the display time zone, `YYYY-MM-DD HH:MM`.
+        starts_at: String,
+    },
+    /// Told to a volunteer or an organization's admins and leaders: staff offer them a need
+    /// and wait for an answer until a deadline.
+    NeedOffered {
+        /// Which need.
+        need_id: i64,
+        /// The category's Chinese name.
+        category_zh: String,
+        /// The category's English name.
+        category_en: String,
+        /// The start of its window in the display time zone, `YYYY-MM-DD HH:MM`.
+        starts_at: String,
+        /// The answer deadline in the display time zone, `YYYY-MM-DD HH:MM`.
+        respond_by: String,
+    },
 }
 
 impl Notice {
@@ -113,6 +161,9 @@ impl Notice {
             Self::ActingForGranted { .. } => "proxy_consent.acting_granted",
             Self::ActingForRevoked { .. } => "proxy_consent.acting_revoked",
             Self::WebhookEndpointDisabled { .. } => "webhook_endpoint.disabled",
+            Self::NeedReminder { .. } => "need.reminder",
+            Self::NeedEscalated { .. } => "need.escalated",
+            Self::NeedOffered { .. } => "need.offered",
         }
     }
 
@@ -125,14 +176,22 @@ impl Notice {
             | Self::ProxyConsentRevoked { .. }
             | Self::ActingForGranted { .. }
             | Self::ActingForRevoked { .. } => Category::Proxies,
+            Self::NeedReminder { .. } | Self::NeedEscalated { .. } | Self::NeedOffered { .. } => {
+                Category::Needs
+            }
         }
     }
 
     /// How pressing it is: someone gaining the right to act for a person is urgent (a person
-    /// must be able to object at once); everything else can wait for the morning.
+    /// must be able to object at once), and so are a reminder 2 hours before a start, an urgent
+    /// need nobody took and an offer (its deadline runs); everything else can wait for the
+    /// morning.
     pub fn urgency(&self) -> Urgency {
         match self {
-            Self::ProxyConsentGranted { .. } => Urgency::Urgent,
+            Self::ProxyConsentGranted { .. } | Self::NeedOffered { .. } => Urgency::Urgent,
+            Self::NeedReminder { hours_before, .. } if *hours_before <= 2 => Urgency::Urgent,
+            Self::NeedEscalated { urgent: true, .. } => Urgency::Urgent,
+            Self::NeedReminder { .. } | Self::NeedEscalated { .. } => Urgency::Normal,
             Self::Welcome { .. }
             | Self::VolunteerVerified
             | Self::CredentialVerified { .. }

@@ -101,6 +101,97 @@ pub fn render(notice: &Notice, locale: Locale) -> Rendered {
                 "Deliveries to {organization_name}'s webhook endpoint {url} kept failing, so it was disabled. Fix the receiver, then enable the endpoint again."
             ),
         ),
+        (
+            Notice::NeedReminder {
+                need_id,
+                category_zh,
+                starts_at,
+                hours_before,
+                ..
+            },
+            Locale::ZhCn,
+        ) => (
+            format!("服务提醒：{hours_before} 小时后开始"),
+            format!("需求 #{need_id}（{category_zh}）将于 {starts_at} 开始，请提前做好准备。"),
+        ),
+        (
+            Notice::NeedReminder {
+                need_id,
+                category_en,
+                starts_at,
+                hours_before,
+                ..
+            },
+            Locale::En,
+        ) => (
+            format!("Reminder: help starts in {hours_before} hours"),
+            format!("Need #{need_id} ({category_en}) starts at {starts_at}. Please get ready."),
+        ),
+        (
+            Notice::NeedEscalated {
+                need_id,
+                category_zh,
+                urgent,
+                starts_at,
+                ..
+            },
+            Locale::ZhCn,
+        ) => (
+            if *urgent { "紧急需求无人认领" } else { "需求长时间无人认领" }.to_owned(),
+            format!(
+                "需求 #{need_id}（{category_zh}，{starts_at} 开始）仍无人认领，请尽快派单或联系居民。"
+            ),
+        ),
+        (
+            Notice::NeedEscalated {
+                need_id,
+                category_en,
+                urgent,
+                starts_at,
+                ..
+            },
+            Locale::En,
+        ) => (
+            if *urgent {
+                "Urgent need still unclaimed"
+            } else {
+                "Need still unclaimed"
+            }
+            .to_owned(),
+            format!(
+                "Nobody has taken need #{need_id} ({category_en}, starting {starts_at}) yet. Please dispatch it or contact the resident."
+            ),
+        ),
+        (
+            Notice::NeedOffered {
+                need_id,
+                category_zh,
+                starts_at,
+                respond_by,
+                ..
+            },
+            Locale::ZhCn,
+        ) => (
+            "您收到一个派单".to_owned(),
+            format!(
+                "社区向您派发了需求 #{need_id}（{category_zh}，{starts_at} 开始）。请在 {respond_by} 前接受或拒绝，逾期将转派他人。"
+            ),
+        ),
+        (
+            Notice::NeedOffered {
+                need_id,
+                category_en,
+                starts_at,
+                respond_by,
+                ..
+            },
+            Locale::En,
+        ) => (
+            "A need was offered to you".to_owned(),
+            format!(
+                "Community staff offered you need #{need_id} ({category_en}, starting {starts_at}). Accept or decline by {respond_by}; after that it is offered to someone else."
+            ),
+        ),
     };
     Rendered { title, body }
 }

@@ -41,11 +41,21 @@ pub enum Event {
     ApiKeyCreated,
     /// An API key of the organization was revoked.
     ApiKeyRevoked,
+    /// A need was offered to the organization (dispatch); `data.offer_id` is the offer to answer.
+    NeedDispatched,
+    /// A helper took a place on a need the organization was dispatched or whose helper is its member.
+    NeedClaimed,
+    /// A need the organization was dispatched or helps with was cancelled.
+    NeedCancelled,
+    /// A need in a community the organization serves waited too long with nobody taking it.
+    NeedEscalated,
+    /// Help on a need the organization was dispatched or helps with was confirmed.
+    TaskCompleted,
 }
 
 impl Event {
     /// Every event.
-    pub const ALL: [Event; 7] = [
+    pub const ALL: [Event; 12] = [
         Self::WebhookTest,
         Self::OrganizationUpdated,
         Self::OrganizationVerified,
@@ -53,6 +63,11 @@ impl Event {
         Self::OrganizationMemberRemoved,
         Self::ApiKeyCreated,
         Self::ApiKeyRevoked,
+        Self::NeedDispatched,
+        Self::NeedClaimed,
+        Self::NeedCancelled,
+        Self::NeedEscalated,
+        Self::TaskCompleted,
     ];
 
     /// The stored and wire name, `resource.fact`; also the outbox topic and the body's `type`.
@@ -65,6 +80,11 @@ impl Event {
             Self::OrganizationMemberRemoved => "organization.member_removed",
             Self::ApiKeyCreated => "api_key.created",
             Self::ApiKeyRevoked => "api_key.revoked",
+            Self::NeedDispatched => "need.dispatched",
+            Self::NeedClaimed => "need.claimed",
+            Self::NeedCancelled => "need.cancelled",
+            Self::NeedEscalated => "need.escalated",
+            Self::TaskCompleted => "task.completed",
         }
     }
 

@@ -330,8 +330,8 @@ mod tests {
         assert_eq!(text, "organization.updated api_key.revoked");
         assert_eq!(events_from_text(&text), Ok(events));
         assert_eq!(
-            events_from_text("need.claimed"),
-            Err("need.claimed".to_owned())
+            events_from_text("order.created"),
+            Err("order.created".to_owned())
         );
     }
 

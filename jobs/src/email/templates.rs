@@ -149,4 +149,61 @@ mod tests {
         assert!(composed.text.contains("<script>alert('x')</script>"));
         assert_snapshot("credential_verified_escaped_en", &shown(&composed));
     }
+
+    #[test]
+    fn the_need_reminder_email_in_both_languages() {
+        let notice = Notice::NeedReminder {
+            need_id: 42,
+            category_zh: "陪伴".into(),
+            category_en: "Companionship".into(),
+            starts_at: "2026-11-29 09:00".into(),
+            hours_before: 24,
+        };
+        assert_snapshot(
+            "need_reminder_zh_cn",
+            &shown(&compose(&notice, Locale::ZhCn, "王阿姨")),
+        );
+        assert_snapshot(
+            "need_reminder_en",
+            &shown(&compose(&notice, Locale::En, "Mrs Wang")),
+        );
+    }
+
+    #[test]
+    fn the_need_escalated_email_in_both_languages() {
+        let notice = Notice::NeedEscalated {
+            need_id: 42,
+            category_zh: "助老".into(),
+            category_en: "Elder care".into(),
+            urgent: true,
+            starts_at: "2026-11-29 09:00".into(),
+        };
+        assert_snapshot(
+            "need_escalated_zh_cn",
+            &shown(&compose(&notice, Locale::ZhCn, "张网格员")),
+        );
+        assert_snapshot(
+            "need_escalated_en",
+            &shown(&compose(&notice, Locale::En, "Mr Zhang")),
+        );
+    }
+
+    #[test]
+    fn the_need_offered_email_in_both_languages() {
+        let notice = Notice::NeedOffered {
+            need_id: 42,
+            category_zh: "陪伴".into(),
+            category_en: "Companionship".into(),
+            starts_at: "2026-11-29 09:00".into(),
+            respond_by: "2026-11-28 18:00".into(),
+        };
+        assert_snapshot(
+            "need_offered_zh_cn",
+            &shown(&compose(&notice, Locale::ZhCn, "李明")),
+        );
+        assert_snapshot(
+            "need_offered_en",
+            &shown(&compose(&notice, Locale::En, "Li Ming")),
+        );
+    }
 }

@@ -22,6 +22,8 @@ const PUBLIC: &[(&str, &str)] = &[
     ("rotate_partner_webhook_secret", PARTNER),
     ("test_partner_webhook_endpoint", PARTNER),
     ("list_partner_webhook_deliveries", PARTNER),
+    ("respond_to_partner_offer", PARTNER),
+    ("assign_partner_offer_members", PARTNER),
 ];
 
 /// Partner operations answer a session token with 401; the key's organization bounds them,
@@ -55,6 +57,9 @@ fn body_for(operation: &str) -> Value {
         "check_in" | "check_out" => json!({"code": "0000"}),
         "resolve_dispute" => json!({"resolution": "uphold", "reason": "walk"}),
         "report_no_show" => json!({"helper_id": 1}),
+        "dispatch_need" => json!({"targets": [{"user_id": 1}]}),
+        "respond_to_offer" => json!({"accept": false}),
+        "assign_offer_members" => json!({"user_ids": [1]}),
         _ => json!({}),
     }
 }
@@ -87,6 +92,9 @@ engine_tests! {
         let need = app
             .post_as(&victim_token, "/api/v1/needs", &json!({"category_code": "companionship", "description": "walk", "window_start": "2030-01-01T01:00:00Z", "window_end": "2030-01-01T03:00:00Z", "duration_minutes": 60, "headcount": 1}))
             .await;
+        let offer = app
+            .post_as(&caoba_staff, &format!("/api/v1/needs/{}/offers", need.json["id"]), &json!({"targets": [{"organization_id": organization_id}]}))
+            .await;
         let ids: BTreeMap<&str, String> = [
             ("user_id", victim.to_string()),
             ("session_id", session.json[0]["id"].to_string()),
@@ -105,6 +113,7 @@ engine_tests! {
             // exercises the reach check that comes first.
             ("dispute_id", "1".to_owned()),
             ("category_id", "1".to_owned()),
+            ("offer_id", offer.json[0]["id"].to_string()),
         ]
         .into_iter()
         .collect();

@@ -267,7 +267,7 @@ engine_tests! {
         let reply = app.post_as(&admin, &path(&id, "/webhooks"), &json!({"url": "https://u:p@example.com/h", "events": ["webhook.test"]})).await;
         let problem = reply.assert_problem(422, "validation_failed");
         assert_eq!(problem["errors"].as_array().map(Vec::len), Some(2), "{}", reply.text);
-        app.post_as(&admin, &path(&id, "/webhooks"), &json!({"url": "http://127.0.0.1/h", "events": ["need.claimed"]}))
+        app.post_as(&admin, &path(&id, "/webhooks"), &json!({"url": "http://127.0.0.1/h", "events": ["order.created"]}))
             .await
             .assert_problem(422, "validation_failed");
         app.post_as(&admin, &path(&id, "/webhooks"), &json!({"url": 5}))

@@ -6,6 +6,8 @@ mod claims;
 mod delivery;
 mod disputes;
 mod earning;
+mod followup;
+mod offers;
 mod posting;
 
 use chrono::{Duration, Utc};
