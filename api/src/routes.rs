@@ -9,6 +9,7 @@ use crate::audit::AuditApi;
 use crate::categories::CategoriesApi;
 use crate::job_runs::JobRunsApi;
 use crate::needs::NeedsApi;
+use crate::needs::matching::MatchingApi;
 use crate::notifications::NotificationsApi;
 use crate::organizations::OrganizationsApi;
 use crate::outbox::OutboxApi;
@@ -76,8 +77,8 @@ pub type Api = (
     PointsApis,
 );
 
-/// Kinds of help and the needs posted for them.
-pub type NeedsApis = (CategoriesApi, NeedsApi);
+/// Kinds of help, the needs posted for them, and who is matched to them.
+pub type NeedsApis = (CategoriesApi, NeedsApi, MatchingApi);
 
 /// Accounts, sign-in, the area tree, roles and the audit log.
 pub type IdentityApis = (
@@ -129,7 +130,11 @@ pub fn service(state: AppState) -> OpenApiService<Api, ()> {
             WebhooksApi { state: s() },
             PartnerApi { state: s() },
         ),
-        (CategoriesApi { state: s() }, NeedsApi { state: s() }),
+        (
+            CategoriesApi { state: s() },
+            NeedsApi { state: s() },
+            MatchingApi { state: s() },
+        ),
         (PointsApi { state: s() }, PointsPolicyApi { state: s() }),
     );
     OpenApiService::new(api, "Linli", env!("CARGO_PKG_VERSION"))

@@ -318,6 +318,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     need_assignments,
     need_check_events,
     need_disputes,
+    matching_generation,
 );
 
 diesel::table! {
@@ -905,5 +906,16 @@ diesel::table! {
         resolved_at -> Nullable<Timestamp>,
         /// When it was opened.
         created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// One row whose counter moves (by triggers) with every change to the facts matching keeps
+    /// in memory, so an instance knows cheaply when its candidate index is stale.
+    matching_generation (id) {
+        /// Always 1.
+        id -> Integer,
+        /// Bumped in the same transaction as each change.
+        generation -> BigInt,
     }
 }

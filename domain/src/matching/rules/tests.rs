@@ -222,3 +222,36 @@ proptest! {
         prop_assert!(all.windows(2).all(|w| w[0].score.total >= w[1].score.total));
     }
 }
+
+#[test]
+fn explanations_follow_the_value_shown() {
+    let part = |factor, value| ScorePart {
+        factor,
+        value,
+        weight: 10,
+    };
+    assert_eq!(explanation(&part(Factor::Skills, FULL)), "skills_all_held");
+    assert_eq!(
+        explanation(&part(Factor::Skills, 5_000)),
+        "skills_some_held"
+    );
+    assert_eq!(
+        explanation(&part(Factor::Distance, 6_000)),
+        "distance_same_community"
+    );
+    assert_eq!(
+        explanation(&part(Factor::Distance, 3_000)),
+        "distance_same_street"
+    );
+    assert_eq!(
+        explanation(&part(Factor::Continuity, 0)),
+        "continuity_new_to_resident"
+    );
+    let preferred = NeedFacts {
+        preferred_helper: Some(2),
+        ..need()
+    };
+    let scored = score(&preferred, &candidate(2));
+    let continuity = scored.parts[5];
+    assert_eq!(explanation(&continuity), "continuity_regular_helper");
+}
