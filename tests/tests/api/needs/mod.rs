@@ -6,6 +6,7 @@ mod claims;
 mod delivery;
 mod disputes;
 mod earning;
+mod matching;
 mod posting;
 
 use chrono::{Duration, Utc};
