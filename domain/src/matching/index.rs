@@ -10,9 +10,9 @@ use std::sync::{Arc, RwLock};
 
 use chrono::{NaiveDateTime, TimeDelta};
 
-use super::Ranked;
-use super::rules::{self, Live};
+use super::rules::{self, FULL, Live, WEIGHTS};
 use super::store::{self, NeedContext, RECENT_DAYS, StoredCandidate};
+use super::{Factor, Ranked};
 use crate::db::{Db, StoreError};
 use crate::needs::rules::radius_prefix;
 
@@ -22,6 +22,10 @@ pub struct Snapshot {
     /// The generation read before the facts were loaded: the facts are at least this new.
     pub generation: i64,
     volunteers: Vec<StoredCandidate>,
+    /// Compact facts beside each volunteer, for a cheap upper bound of their score.
+    digests: Vec<Digest>,
+    /// Skill code → bit in [`Digest::skills`] (the first 64 codes seen).
+    skill_bits: HashMap<String, u32>,
     /// Radius prefix (`/d/s/`, `/d/s/c/` or `/d/s/c/g/`) → volunteers reaching it.
     reach: HashMap<String, Vec<u32>>,
 }
@@ -30,6 +34,30 @@ impl Snapshot {
     /// Groups loaded volunteers by what their radius reaches.
     pub fn new(generation: i64, volunteers: Vec<StoredCandidate>) -> Self {
         let mut reach: HashMap<String, Vec<u32>> = HashMap::new();
+        let mut skill_bits: HashMap<String, u32> = HashMap::new();
+        for v in &volunteers {
+            for code in &v.facts.skills {
+                let next = u32::try_from(skill_bits.len()).unwrap_or(u32::MAX);
+                skill_bits.entry(code.clone()).or_insert(next);
+            }
+        }
+        let digests = volunteers
+            .iter()
+            .map(|v| Digest {
+                skills: v
+                    .facts
+                    .skills
+                    .iter()
+                    .filter_map(|code| skill_bits.get(code))
+                    .filter(|bit| **bit < 64)
+                    .fold(0u64, |mask, bit| mask | (1 << bit)),
+                home: path_ids(&v.facts.home_grid_path),
+                reliability: contribution(
+                    Factor::Reliability,
+                    rules::reliability_value(v.facts.track_record),
+                ),
+            })
+            .collect();
         for (i, v) in volunteers.iter().enumerate() {
             let key = radius_prefix(&v.facts.home_grid_path, v.facts.service_radius);
             reach
@@ -40,6 +68,8 @@ impl Snapshot {
         Self {
             generation,
             volunteers,
+            digests,
+            skill_bits,
             reach,
         }
     }
@@ -55,35 +85,130 @@ impl Snapshot {
     }
 
     /// The best `limit` candidates for the need at `now`: only volunteers whose radius covers
-    /// the need are looked at, then those excluded or lacking a required credential are
-    /// skipped, and the rest are scored with their live facts.
+    /// the need are looked at, nearest buckets first; those excluded or lacking a required
+    /// credential are skipped; the rest are scored with their live facts unless a cheap upper
+    /// bound of their score shows they cannot enter the list.
     pub fn rank(&self, context: &NeedContext, limit: usize, now: NaiveDateTime) -> Vec<Ranked> {
         let required = &context.category.safeguarding.required_credentials;
-        let buckets = ancestors(&context.facts.grid_path)
+        let bound = Bound::new(self, context);
+        let buckets: Vec<&Vec<u32>> = ancestors(&context.facts.grid_path)
             .filter_map(|prefix| self.reach.get(prefix))
-            .flatten();
+            .collect();
         let candidates = buckets
-            .map(|&i| &self.volunteers[i as usize])
-            .filter(|v| {
+            .into_iter()
+            .rev()
+            .flatten()
+            .map(|&i| (&self.volunteers[i as usize], &self.digests[i as usize]))
+            .filter(|(v, _)| {
                 context
                     .excluded
                     .binary_search(&v.facts.volunteer_id)
                     .is_err()
             })
-            .filter(|v| v.holds_valid(required, now))
-            .map(|v| {
+            .filter(|(v, _)| v.holds_valid(required, now))
+            .map(|(v, digest)| {
+                let id = v.facts.volunteer_id;
+                let times_helped_resident = if context.helped.is_empty() {
+                    0
+                } else {
+                    context.helped.get(&id).copied().unwrap_or(0)
+                };
                 let live = Live {
                     recent_minutes: v.recent_minutes(now),
-                    times_helped_resident: context
-                        .helped
-                        .get(&v.facts.volunteer_id)
-                        .copied()
-                        .unwrap_or(0),
+                    times_helped_resident,
                 };
-                (&v.facts, live)
+                (&v.facts, live, bound.of(id, digest, live))
             });
-        rules::rank_live(&context.facts, candidates, limit)
+        rules::rank_pruned(&context.facts, candidates, limit)
     }
+}
+
+/// What the upper bound keeps of a volunteer: skills as bits, the home grid's ids from the
+/// district down, and the reliability contribution (fixed until the next rebuild).
+#[derive(Debug, Clone, Copy)]
+struct Digest {
+    skills: u64,
+    home: Option<[i64; 4]>,
+    reliability: u32,
+}
+
+/// The parts of an upper bound fixed by the need.
+struct Bound<'a> {
+    /// Bits of the required skills; `None` when the need asks for none or for a skill
+    /// without a bit (then skills count in full).
+    wanted: Option<u64>,
+    need: Option<[i64; 4]>,
+    context: &'a NeedContext,
+}
+
+impl<'a> Bound<'a> {
+    fn new(snapshot: &Snapshot, context: &'a NeedContext) -> Self {
+        let required = &context.facts.required_skills;
+        let mut wanted = Some(0u64);
+        for code in required {
+            match snapshot.skill_bits.get(code) {
+                Some(bit) if *bit < 64 => wanted = wanted.map(|m| m | (1 << bit)),
+                Some(_) => wanted = None,
+                // Nobody holds it: it adds nothing to anyone's score.
+                None => {}
+            }
+        }
+        if required.is_empty() {
+            wanted = None;
+        }
+        Self {
+            wanted,
+            need: path_ids(&context.facts.grid_path),
+            context,
+        }
+    }
+
+    /// At least the candidate's total: every part at its exact contribution where that is
+    /// cheap, at its most where it is not (availability, fairness, partial skills).
+    fn of(&self, id: i64, digest: &Digest, live: Live) -> u32 {
+        let skills = match self.wanted {
+            Some(mask) if digest.skills & mask == 0 => 0,
+            _ => FULL,
+        };
+        let distance = match (self.need, digest.home) {
+            (Some(need), Some(home)) => {
+                let shared = need.iter().zip(&home).take_while(|(a, b)| a == b).count();
+                rules::distance_value(u32::try_from(4 - shared).unwrap_or(u32::MAX))
+            }
+            _ => FULL,
+        };
+        let continuity =
+            if self.context.facts.preferred_helper == Some(id) || live.times_helped_resident > 0 {
+                FULL
+            } else {
+                0
+            };
+        contribution(Factor::Skills, skills)
+            + contribution(Factor::Distance, distance)
+            + contribution(Factor::Availability, FULL)
+            + digest.reliability
+            + contribution(Factor::Fairness, FULL)
+            + contribution(Factor::Continuity, continuity)
+    }
+}
+
+/// What a factor's value adds to a total, as [`super::ScorePart::contribution`] computes it.
+fn contribution(factor: Factor, value: u32) -> u32 {
+    let weight = WEIGHTS
+        .iter()
+        .find(|(f, _)| *f == factor)
+        .map_or(0, |(_, w)| *w);
+    value * weight / 100
+}
+
+/// The four ids of a district/street/community/grid path, `None` for any other shape.
+fn path_ids(path: &str) -> Option<[i64; 4]> {
+    let mut ids = [0i64; 4];
+    let mut parts = path.split('/').filter(|s| !s.is_empty());
+    for slot in &mut ids {
+        *slot = parts.next()?.parse().ok()?;
+    }
+    parts.next().is_none().then_some(ids)
 }
 
 /// The path itself and each ancestor prefix, `/1/2/3/4/` → `/1/2/3/4/`, `/1/2/3/`, `/1/2/`,

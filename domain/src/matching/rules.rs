@@ -269,6 +269,21 @@ pub fn rank_live<'a>(
     candidates: impl IntoIterator<Item = (&'a CandidateFacts, Live)>,
     limit: usize,
 ) -> Vec<Ranked> {
+    rank_pruned(
+        need,
+        candidates.into_iter().map(|(c, live)| (c, live, u32::MAX)),
+        limit,
+    )
+}
+
+/// [`rank_live`] where each candidate comes with an upper bound of its total: once `limit`
+/// candidates are kept, one whose bound cannot beat the weakest kept is skipped unscored. The
+/// result is the same as [`rank_live`]'s whenever every bound is at least the true total.
+pub fn rank_pruned<'a>(
+    need: &NeedFacts,
+    candidates: impl IntoIterator<Item = (&'a CandidateFacts, Live, u32)>,
+    limit: usize,
+) -> Vec<Ranked> {
     use std::collections::BinaryHeap;
     if limit == 0 {
         return Vec::new();
@@ -276,7 +291,15 @@ pub fn rank_live<'a>(
     let window = Window::new(need.window_start, need.window_end);
     let mut kept: BinaryHeap<Kept<'a>> =
         BinaryHeap::with_capacity(limit.min(1_024).saturating_add(1));
-    for (candidate, live) in candidates {
+    for (candidate, live, bound) in candidates {
+        if kept.len() >= limit
+            && kept.peek().is_some_and(|weakest| {
+                bound < weakest.total
+                    || (bound == weakest.total && candidate.volunteer_id > weakest.volunteer_id)
+            })
+        {
+            continue;
+        }
         let Some(distance) = eligible_distance(need, candidate) else {
             continue;
         };

@@ -212,6 +212,23 @@ proptest! {
     }
 
     #[test]
+    fn pruning_by_any_true_upper_bound_changes_nothing(
+        candidates in proptest::collection::vec(any_candidate(), 0..40),
+        slack in proptest::collection::vec(0u32..3_000, 40),
+        limit in 0usize..10,
+    ) {
+        let plain = rank(&need(), &candidates, limit);
+        let bounded = rank_pruned(
+            &need(),
+            candidates.iter().zip(&slack).map(|(c, extra)| {
+                (c, Live::of(c), score(&need(), c).total + extra)
+            }),
+            limit,
+        );
+        prop_assert_eq!(plain, bounded);
+    }
+
+    #[test]
     fn ranking_is_the_sorted_prefix_of_all_scores(
         candidates in proptest::collection::vec(any_candidate(), 0..40),
         limit in 0usize..10,
