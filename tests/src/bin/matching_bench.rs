@@ -169,11 +169,11 @@ async fn main() {
     })
     .await
     .expect("volunteers seeded");
-    println!(
+    say(format!(
         "{}: seeded {volunteers} volunteers in {:.1} s",
         db.engine(),
         seeding.elapsed().as_secs_f64()
-    );
+    ));
 
     // One need per community, posted by a resident of its first grid.
     let mut needs = Vec::new();
@@ -200,11 +200,11 @@ async fn main() {
     let path = |need: i64| format!("/api/v1/needs/{need}/candidates?limit=20");
 
     let (cold, first) = timed_get(&app, &staff, &path(needs[0])).await;
-    println!(
+    say(format!(
         "first request (builds the index): {}; {} candidates returned",
         ms(cold),
         first.as_array().map_or(0, Vec::len)
-    );
+    ));
     for need in &needs {
         timed_get(&app, &staff, &path(*need)).await;
     }
@@ -214,11 +214,11 @@ async fn main() {
         let (took, _) = timed_get(&app, &staff, &path(needs[i % needs.len()])).await;
         times.push(took);
     }
-    println!(
+    say(format!(
         "list_need_candidates over HTTP, index warm: {} ({:.0} requests/s, one client)",
         summary(times),
         requests as f64 / started.elapsed().as_secs_f64()
-    );
+    ));
 
     let mut rebuilds = Vec::new();
     for round in 0..3 {
@@ -235,10 +235,10 @@ async fn main() {
         let (took, _) = timed_get(&app, &staff, &path(needs[0])).await;
         rebuilds.push(took);
     }
-    println!(
+    say(format!(
         "first request after a profile change (rebuilds the index): {}",
         summary(rebuilds)
-    );
+    ));
 
     let principal = db
         .run(move |conn| {
@@ -263,8 +263,13 @@ async fn main() {
         .expect("ranked from the store");
         baseline.push(started.elapsed());
     }
-    println!(
+    say(format!(
         "baseline: the same ranking gathered from the store per request, in process: {}",
         summary(baseline)
-    );
+    ));
+}
+
+#[expect(clippy::print_stdout, reason = "the figures are this program's output")]
+fn say(line: String) {
+    println!("{line}");
 }
