@@ -12,9 +12,10 @@ use chrono::{NaiveDateTime, TimeDelta};
 
 use super::rules::{self, FULL, Live, WEIGHTS};
 use super::store::{self, NeedContext, RECENT_DAYS, StoredCandidate};
-use super::{Factor, Ranked};
+use super::{Factor, NeedFacts, Ranked};
 use crate::db::{Db, StoreError};
 use crate::needs::rules::radius_prefix;
+use crate::volunteers::CredentialKind;
 
 /// Volunteers' facts at one generation, grouped by the path prefix their radius reaches.
 #[derive(Debug, Default)]
@@ -89,9 +90,21 @@ impl Snapshot {
     /// credential are skipped; the rest are scored with their live facts unless a cheap upper
     /// bound of their score shows they cannot enter the list.
     pub fn rank(&self, context: &NeedContext, limit: usize, now: NaiveDateTime) -> Vec<Ranked> {
-        let required = &context.category.safeguarding.required_credentials;
-        let bound = Bound::new(self, context);
-        let buckets: Vec<&Vec<u32>> = ancestors(&context.facts.grid_path)
+        self.rank_for(
+            &Request {
+                facts: &context.facts,
+                excluded: &context.excluded,
+                helped: &context.helped,
+                required: &context.category.safeguarding.required_credentials,
+            },
+            limit,
+            now,
+        )
+    }
+
+    fn rank_for(&self, request: &Request<'_>, limit: usize, now: NaiveDateTime) -> Vec<Ranked> {
+        let bound = Bound::new(self, request.facts);
+        let buckets: Vec<&Vec<u32>> = ancestors(&request.facts.grid_path)
             .filter_map(|prefix| self.reach.get(prefix))
             .collect();
         let candidates = buckets
@@ -100,18 +113,18 @@ impl Snapshot {
             .flatten()
             .map(|&i| (&self.volunteers[i as usize], &self.digests[i as usize]))
             .filter(|(v, _)| {
-                context
+                request
                     .excluded
                     .binary_search(&v.facts.volunteer_id)
                     .is_err()
             })
-            .filter(|(v, _)| v.holds_valid(required, now))
+            .filter(|(v, _)| v.holds_valid(request.required, now))
             .map(|(v, digest)| {
                 let id = v.facts.volunteer_id;
-                let times_helped_resident = if context.helped.is_empty() {
+                let times_helped_resident = if request.helped.is_empty() {
                     0
                 } else {
-                    context.helped.get(&id).copied().unwrap_or(0)
+                    request.helped.get(&id).copied().unwrap_or(0)
                 };
                 let live = Live {
                     recent_minutes: v.recent_minutes(now),
@@ -119,8 +132,16 @@ impl Snapshot {
                 };
                 (&v.facts, live, bound.of(id, digest, live))
             });
-        rules::rank_pruned(&context.facts, candidates, limit)
+        rules::rank_pruned(request.facts, candidates, limit)
     }
+}
+
+/// What one ranking asks of a snapshot.
+struct Request<'a> {
+    facts: &'a NeedFacts,
+    excluded: &'a [i64],
+    helped: &'a HashMap<i64, u32>,
+    required: &'a [CredentialKind],
 }
 
 /// What the upper bound keeps of a volunteer: skills as bits, the home grid's ids from the
@@ -138,12 +159,12 @@ struct Bound<'a> {
     /// without a bit (then skills count in full).
     wanted: Option<u64>,
     need: Option<[i64; 4]>,
-    context: &'a NeedContext,
+    facts: &'a NeedFacts,
 }
 
 impl<'a> Bound<'a> {
-    fn new(snapshot: &Snapshot, context: &'a NeedContext) -> Self {
-        let required = &context.facts.required_skills;
+    fn new(snapshot: &Snapshot, facts: &'a NeedFacts) -> Self {
+        let required = &facts.required_skills;
         let mut wanted = Some(0u64);
         for code in required {
             match snapshot.skill_bits.get(code) {
@@ -158,8 +179,8 @@ impl<'a> Bound<'a> {
         }
         Self {
             wanted,
-            need: path_ids(&context.facts.grid_path),
-            context,
+            need: path_ids(&facts.grid_path),
+            facts,
         }
     }
 
@@ -178,7 +199,7 @@ impl<'a> Bound<'a> {
             _ => FULL,
         };
         let continuity =
-            if self.context.facts.preferred_helper == Some(id) || live.times_helped_resident > 0 {
+            if self.facts.preferred_helper == Some(id) || live.times_helped_resident > 0 {
                 FULL
             } else {
                 0
@@ -284,11 +305,137 @@ impl CandidateIndex {
 
 #[cfg(test)]
 mod tests {
+    use chrono::NaiveDate;
+
     use super::*;
+    use crate::matching::{CandidateFacts, TrackRecord};
+    use crate::volunteers::{ServiceRadius, WeeklySlot};
 
     #[test]
     fn ancestors_run_from_the_grid_up_to_the_district() {
         let found: Vec<&str> = ancestors("/1/2/3/4/").collect();
         assert_eq!(found, ["/1/", "/1/2/", "/1/2/3/", "/1/2/3/4/"]);
+    }
+
+    #[test]
+    fn paths_of_another_shape_have_no_ids() {
+        assert_eq!(path_ids("/1/2/3/4/"), Some([1, 2, 3, 4]));
+        assert_eq!(path_ids("/1/2/3/"), None);
+        assert_eq!(path_ids("/1/2/3/4/5/"), None);
+        assert_eq!(path_ids("/1/x/3/4/"), None);
+    }
+
+    /// Volunteers of a district of 2 streets × 3 communities × 3 grids from a fixed sequence.
+    fn district(count: i64, seed: u64) -> Vec<StoredCandidate> {
+        let mut state = seed;
+        let mut next = move |bound: u64| {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            u32::try_from((state >> 33) % bound).unwrap_or(0)
+        };
+        let skills = ["companionship", "errands", "repairs", "elder_care"];
+        let at = NaiveDate::from_ymd_opt(2026, 11, 20)
+            .and_then(|d| d.and_hms_opt(10, 0, 0))
+            .expect("a time");
+        (0..count)
+            .map(|id| StoredCandidate {
+                facts: CandidateFacts {
+                    volunteer_id: id + 10,
+                    skills: (0..next(3))
+                        .map(|_| skills[next(4) as usize].to_owned())
+                        .collect(),
+                    home_grid_path: format!("/1/{}/{}/{}/", 2 + next(2), 5 + next(3), 9 + next(3)),
+                    service_radius: [
+                        ServiceRadius::Grid,
+                        ServiceRadius::Community,
+                        ServiceRadius::Street,
+                    ][next(3) as usize],
+                    availability: (0..next(3))
+                        .map(|_| {
+                            let start = i32::try_from(next(20) * 60).unwrap_or(0);
+                            WeeklySlot {
+                                weekday: i32::try_from(1 + next(7)).unwrap_or(1),
+                                start_minute: start,
+                                end_minute: start + 240,
+                            }
+                        })
+                        .collect(),
+                    track_record: TrackRecord {
+                        completed: next(30),
+                        no_shows: next(4),
+                        rating_sum: next(40),
+                        rating_count: next(8),
+                    },
+                    recent_minutes: 0,
+                    times_helped_resident: 0,
+                },
+                credentials: if next(2) == 0 {
+                    vec![(CredentialKind::Training, None)]
+                } else {
+                    Vec::new()
+                },
+                recent: (0..next(3)).map(|_| (at, next(300))).collect(),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_index_ranks_exactly_as_the_rules_rank_every_eligible_volunteer() {
+        let now = NaiveDate::from_ymd_opt(2026, 11, 28)
+            .and_then(|d| d.and_hms_opt(8, 0, 0))
+            .expect("a time");
+        for seed in 0..40 {
+            let volunteers = district(600, seed);
+            let snapshot = Snapshot::new(1, volunteers.clone());
+            let required: &[CredentialKind] = if seed % 3 == 0 {
+                &[CredentialKind::Training]
+            } else {
+                &[]
+            };
+            let need = NeedFacts {
+                required_skills: if seed % 4 == 0 {
+                    Vec::new()
+                } else {
+                    vec!["companionship".to_owned()]
+                },
+                grid_path: format!("/1/{}/{}/{}/", 2 + seed % 2, 5 + seed % 3, 9 + seed % 3),
+                window_start: now + TimeDelta::hours(26),
+                window_end: now + TimeDelta::hours(29),
+                resident_id: 10 + i64::try_from(seed).unwrap_or(0),
+                preferred_helper: Some(20 + i64::try_from(seed).unwrap_or(0)),
+            };
+            let excluded: Vec<i64> = (0..600)
+                .filter(|id| id % 17 == 0)
+                .map(|id| id + 10)
+                .collect();
+            let helped: HashMap<i64, u32> = (0..600)
+                .filter(|id| id % 13 == 0)
+                .map(|id| (id + 10, u32::try_from(id % 4).unwrap_or(0)))
+                .collect();
+            let request = Request {
+                facts: &need,
+                excluded: &excluded,
+                helped: &helped,
+                required,
+            };
+            let straight: Vec<CandidateFacts> = volunteers
+                .iter()
+                .filter(|v| excluded.binary_search(&v.facts.volunteer_id).is_err())
+                .filter(|v| v.holds_valid(required, now))
+                .map(|v| CandidateFacts {
+                    recent_minutes: v.recent_minutes(now),
+                    times_helped_resident: helped.get(&v.facts.volunteer_id).copied().unwrap_or(0),
+                    ..v.facts.clone()
+                })
+                .collect();
+            for limit in [1, 5, 20, 1_000] {
+                assert_eq!(
+                    snapshot.rank_for(&request, limit, now),
+                    rules::rank(&need, &straight, limit),
+                    "seed {seed}, limit {limit}"
+                );
+            }
+        }
     }
 }
