@@ -9,6 +9,7 @@ use crate::audit::AuditApi;
 use crate::categories::CategoriesApi;
 use crate::job_runs::JobRunsApi;
 use crate::needs::NeedsApi;
+use crate::needs::matching::MatchingApi;
 use crate::needs::offers::{OffersApi, PartnerOffersApi};
 use crate::notifications::NotificationsApi;
 use crate::organizations::OrganizationsApi;
@@ -77,8 +78,15 @@ pub type Api = (
     PointsApis,
 );
 
-/// Kinds of help, the needs posted for them and their dispatch offers (also to partners).
-pub type NeedsApis = (CategoriesApi, NeedsApi, OffersApi, PartnerOffersApi);
+/// Kinds of help, the needs posted for them, who is matched to them and their dispatch offers
+/// (also to partners).
+pub type NeedsApis = (
+    CategoriesApi,
+    NeedsApi,
+    MatchingApi,
+    OffersApi,
+    PartnerOffersApi,
+);
 
 /// Accounts, sign-in, the area tree, roles and the audit log.
 pub type IdentityApis = (
@@ -133,6 +141,7 @@ pub fn service(state: AppState) -> OpenApiService<Api, ()> {
         (
             CategoriesApi { state: s() },
             NeedsApi { state: s() },
+            MatchingApi { state: s() },
             OffersApi { state: s() },
             PartnerOffersApi {
                 offers: OffersApi { state: s() },

@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use linli_domain::db::Db;
+use linli_domain::matching::index::CandidateIndex;
 use linli_domain::webhooks::guard::AllowList;
 
 use crate::config::Config;
@@ -19,6 +20,8 @@ pub struct AppState {
     pub throttle: Arc<LoginThrottle>,
     /// Webhook targets allowed although the address guard would refuse them.
     pub webhook_allow_list: Arc<AllowList>,
+    /// Volunteers' matching facts in memory, rebuilt when the store says they changed.
+    pub candidates: Arc<CandidateIndex>,
 }
 
 impl AppState {
@@ -35,6 +38,7 @@ impl AppState {
             config: Arc::new(config),
             throttle: Arc::new(throttle),
             webhook_allow_list: Arc::new(webhook_allow_list),
+            candidates: Arc::new(CandidateIndex::new()),
         }
     }
 

@@ -320,6 +320,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     need_disputes,
     need_reminders,
     need_offers,
+    matching_generation,
 );
 
 diesel::table! {
@@ -957,5 +958,16 @@ diesel::table! {
         created_at -> Timestamp,
         /// When it last changed.
         updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// One row whose counter moves (by triggers) with every change to the facts matching keeps
+    /// in memory, so an instance knows cheaply when its candidate index is stale.
+    matching_generation (id) {
+        /// Always 1.
+        id -> Integer,
+        /// Bumped in the same transaction as each change.
+        generation -> BigInt,
     }
 }

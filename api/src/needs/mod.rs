@@ -2,6 +2,7 @@
 //! confirmation, disputes, no-shows and care plans. Handlers extract, convert, call one use
 //! case and map its error; the views and the error mapping live beside this file.
 
+pub mod matching;
 pub mod offers;
 pub mod problems;
 pub mod views;

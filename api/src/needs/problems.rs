@@ -14,7 +14,8 @@ use crate::problem::{
     FieldError, Problem, ProblemJson, Rejection, from_store_error, reject, rejected,
 };
 
-fn problem(status: StatusCode, code: &str, detail: impl Into<String>) -> ProblemJson {
+/// A problem body with its status, code and detail: every needs operation's errors use it.
+pub fn problem(status: StatusCode, code: &str, detail: impl Into<String>) -> ProblemJson {
     Problem::new(status, code, detail).into()
 }
 

@@ -4,7 +4,10 @@
 //! recommended a need, so every score comes with its parts. The facts are loaded by the store;
 //! the scoring in [`rules`] is pure, so it is tested alone and cannot drift with I/O.
 
+pub mod index;
 pub mod rules;
+pub mod store;
+pub mod usecases;
 
 use chrono::NaiveDateTime;
 

@@ -165,20 +165,48 @@ pub fn score(need: &NeedFacts, candidate: &CandidateFacts) -> Score {
         need,
         &Window::new(need.window_start, need.window_end),
         candidate,
+        Live::of(candidate),
         tree_distance(&need.grid_path, &candidate.home_grid_path),
     )
 }
 
-fn score_at(need: &NeedFacts, window: &Window, candidate: &CandidateFacts, distance: u32) -> Score {
+/// The facts that change with the request rather than with the profile: recent load as of
+/// now, and visits to this need's resident. An in-memory index keeps profiles and supplies
+/// these per request, so it never copies a profile to score it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Live {
+    /// Minutes of help given in the recent window.
+    pub recent_minutes: u32,
+    /// Times this volunteer helped the need's resident before.
+    pub times_helped_resident: u32,
+}
+
+impl Live {
+    /// The live facts a candidate carries itself.
+    pub fn of(candidate: &CandidateFacts) -> Self {
+        Self {
+            recent_minutes: candidate.recent_minutes,
+            times_helped_resident: candidate.times_helped_resident,
+        }
+    }
+}
+
+fn score_at(
+    need: &NeedFacts,
+    window: &Window,
+    candidate: &CandidateFacts,
+    live: Live,
+    distance: u32,
+) -> Score {
     let value = |factor| match factor {
         Factor::Skills => skills_value(&need.required_skills, &candidate.skills),
         Factor::Distance => distance_value(distance),
         Factor::Availability => window.covered_by(&candidate.availability),
         Factor::Reliability => reliability_value(candidate.track_record),
-        Factor::Fairness => fairness_value(candidate.recent_minutes),
+        Factor::Fairness => fairness_value(live.recent_minutes),
         Factor::Continuity => continuity_value(
             need.preferred_helper == Some(candidate.volunteer_id),
-            candidate.times_helped_resident,
+            live.times_helped_resident,
         ),
     };
     let parts = WEIGHTS.map(|(factor, weight)| ScorePart {
@@ -196,23 +224,92 @@ fn score_at(need: &NeedFacts, window: &Window, candidate: &CandidateFacts, dista
 /// the list is stable between requests. One pass keeps a bounded heap, so ranking a whole
 /// district allocates only for the winners.
 pub fn rank(need: &NeedFacts, candidates: &[CandidateFacts], limit: usize) -> Vec<Ranked> {
-    use std::cmp::Reverse;
+    rank_live(need, candidates.iter().map(|c| (c, Live::of(c))), limit)
+}
+
+/// A kept candidate; ordered so the heap's greatest is the weakest: lowest total, then
+/// highest id.
+struct Kept<'a> {
+    total: u32,
+    volunteer_id: i64,
+    candidate: &'a CandidateFacts,
+    live: Live,
+    distance: u32,
+}
+
+impl Kept<'_> {
+    fn key(&self) -> (std::cmp::Reverse<u32>, i64) {
+        (std::cmp::Reverse(self.total), self.volunteer_id)
+    }
+}
+
+impl PartialEq for Kept<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.key() == other.key()
+    }
+}
+
+impl Eq for Kept<'_> {}
+
+impl PartialOrd for Kept<'_> {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Kept<'_> {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.key().cmp(&other.key())
+    }
+}
+
+/// [`rank`] over candidates whose live facts come beside them, ineligible ones skipped.
+pub fn rank_live<'a>(
+    need: &NeedFacts,
+    candidates: impl IntoIterator<Item = (&'a CandidateFacts, Live)>,
+    limit: usize,
+) -> Vec<Ranked> {
+    rank_pruned(
+        need,
+        candidates.into_iter().map(|(c, live)| (c, live, u32::MAX)),
+        limit,
+    )
+}
+
+/// [`rank_live`] where each candidate comes with an upper bound of its total: once `limit`
+/// candidates are kept, one whose bound cannot beat the weakest kept is skipped unscored. The
+/// result is the same as [`rank_live`]'s whenever every bound is at least the true total.
+pub fn rank_pruned<'a>(
+    need: &NeedFacts,
+    candidates: impl IntoIterator<Item = (&'a CandidateFacts, Live, u32)>,
+    limit: usize,
+) -> Vec<Ranked> {
     use std::collections::BinaryHeap;
     if limit == 0 {
         return Vec::new();
     }
-    // The heap's greatest element is the weakest kept candidate: lowest total, then highest id.
     let window = Window::new(need.window_start, need.window_end);
-    let mut kept: BinaryHeap<(Reverse<u32>, i64, usize)> = BinaryHeap::new();
-    for (index, candidate) in candidates.iter().enumerate() {
+    let mut kept: BinaryHeap<Kept<'a>> =
+        BinaryHeap::with_capacity(limit.min(1_024).saturating_add(1));
+    for (candidate, live, bound) in candidates {
+        if kept.len() >= limit
+            && kept.peek().is_some_and(|weakest| {
+                bound < weakest.total
+                    || (bound == weakest.total && candidate.volunteer_id > weakest.volunteer_id)
+            })
+        {
+            continue;
+        }
         let Some(distance) = eligible_distance(need, candidate) else {
             continue;
         };
-        let entry = (
-            Reverse(score_at(need, &window, candidate, distance).total),
-            candidate.volunteer_id,
-            index,
-        );
+        let entry = Kept {
+            total: score_at(need, &window, candidate, live, distance).total,
+            volunteer_id: candidate.volunteer_id,
+            candidate,
+            live,
+            distance,
+        };
         if kept.len() < limit {
             kept.push(entry);
         } else if kept.peek().is_some_and(|weakest| entry < *weakest) {
@@ -222,16 +319,40 @@ pub fn rank(need: &NeedFacts, candidates: &[CandidateFacts], limit: usize) -> Ve
     }
     kept.into_sorted_vec()
         .into_iter()
-        .map(|(_, volunteer_id, index)| {
-            let candidate = &candidates[index];
-            let distance = tree_distance(&need.grid_path, &candidate.home_grid_path);
-            Ranked {
-                volunteer_id,
-                distance,
-                score: score_at(need, &window, candidate, distance),
-            }
+        .map(|k| Ranked {
+            volunteer_id: k.volunteer_id,
+            distance: k.distance,
+            score: score_at(need, &window, k.candidate, k.live, k.distance),
         })
         .collect()
+}
+
+/// A stable key saying in words why a part scored as it did, for the front end to translate
+/// ("holds every skill asked for", "lives in the same community"…). Chosen from the part's
+/// value alone, so it always agrees with the number shown beside it.
+pub fn explanation(part: &ScorePart) -> &'static str {
+    let v = part.value;
+    match part.factor {
+        Factor::Skills if v == FULL => "skills_all_held",
+        Factor::Skills if v == 0 => "skills_none_held",
+        Factor::Skills => "skills_some_held",
+        Factor::Distance if v == FULL => "distance_same_grid",
+        Factor::Distance if v >= distance_value(1) => "distance_same_community",
+        Factor::Distance if v >= distance_value(2) => "distance_same_street",
+        Factor::Distance => "distance_far",
+        Factor::Availability if v == FULL => "availability_whole_window",
+        Factor::Availability if v == 0 => "availability_none",
+        Factor::Availability => "availability_part_of_window",
+        Factor::Reliability if v >= 8_000 => "reliability_high",
+        Factor::Reliability if v >= 5_000 => "reliability_fair",
+        Factor::Reliability => "reliability_low",
+        Factor::Fairness if v >= 7_500 => "fairness_little_recent_load",
+        Factor::Fairness if v >= 4_000 => "fairness_some_recent_load",
+        Factor::Fairness => "fairness_heavy_recent_load",
+        Factor::Continuity if v == FULL => "continuity_regular_helper",
+        Factor::Continuity if v == 0 => "continuity_new_to_resident",
+        Factor::Continuity => "continuity_helped_before",
+    }
 }
 
 /// `part / whole` in basis points, rounded down; 0 for an empty whole.

@@ -212,6 +212,23 @@ proptest! {
     }
 
     #[test]
+    fn pruning_by_any_true_upper_bound_changes_nothing(
+        candidates in proptest::collection::vec(any_candidate(), 0..40),
+        slack in proptest::collection::vec(0u32..3_000, 40),
+        limit in 0usize..10,
+    ) {
+        let plain = rank(&need(), &candidates, limit);
+        let bounded = rank_pruned(
+            &need(),
+            candidates.iter().zip(&slack).map(|(c, extra)| {
+                (c, Live::of(c), score(&need(), c).total + extra)
+            }),
+            limit,
+        );
+        prop_assert_eq!(plain, bounded);
+    }
+
+    #[test]
     fn ranking_is_the_sorted_prefix_of_all_scores(
         candidates in proptest::collection::vec(any_candidate(), 0..40),
         limit in 0usize..10,
@@ -221,4 +238,37 @@ proptest! {
         prop_assert_eq!(&ranked[..], &all[..limit.min(all.len())]);
         prop_assert!(all.windows(2).all(|w| w[0].score.total >= w[1].score.total));
     }
+}
+
+#[test]
+fn explanations_follow_the_value_shown() {
+    let part = |factor, value| ScorePart {
+        factor,
+        value,
+        weight: 10,
+    };
+    assert_eq!(explanation(&part(Factor::Skills, FULL)), "skills_all_held");
+    assert_eq!(
+        explanation(&part(Factor::Skills, 5_000)),
+        "skills_some_held"
+    );
+    assert_eq!(
+        explanation(&part(Factor::Distance, 6_000)),
+        "distance_same_community"
+    );
+    assert_eq!(
+        explanation(&part(Factor::Distance, 3_000)),
+        "distance_same_street"
+    );
+    assert_eq!(
+        explanation(&part(Factor::Continuity, 0)),
+        "continuity_new_to_resident"
+    );
+    let preferred = NeedFacts {
+        preferred_helper: Some(2),
+        ..need()
+    };
+    let scored = score(&preferred, &candidate(2));
+    let continuity = scored.parts[5];
+    assert_eq!(explanation(&continuity), "continuity_regular_helper");
 }

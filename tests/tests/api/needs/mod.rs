@@ -7,6 +7,7 @@ mod delivery;
 mod disputes;
 mod earning;
 mod followup;
+mod matching;
 mod offers;
 mod posting;
 

@@ -1,0 +1,10 @@
+DROP TRIGGER matching_volunteer_profiles_change ON volunteer_profiles;
+DROP TRIGGER matching_volunteer_skills_change ON volunteer_skills;
+DROP TRIGGER matching_availability_slots_change ON availability_slots;
+DROP TRIGGER matching_credentials_change ON credentials;
+DROP TRIGGER matching_role_grants_change ON role_grants;
+DROP TRIGGER matching_users_update ON users;
+DROP TRIGGER matching_areas_update ON areas;
+DROP TRIGGER matching_need_assignments_update ON need_assignments;
+DROP FUNCTION matching_bump();
+DROP TABLE matching_generation;
