@@ -17,6 +17,7 @@ pub mod outbox;
 pub mod points_policy;
 pub mod proxies;
 pub mod residents;
+pub mod rewards;
 pub mod schema;
 pub mod seed;
 pub mod sessions;
