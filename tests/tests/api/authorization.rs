@@ -22,6 +22,7 @@ const PUBLIC: &[(&str, &str)] = &[
     ("rotate_partner_webhook_secret", PARTNER),
     ("test_partner_webhook_endpoint", PARTNER),
     ("list_partner_webhook_deliveries", PARTNER),
+    ("fulfil_partner_redemption", PARTNER),
 ];
 
 /// Partner operations answer a session token with 401; the key's organization bounds them,
@@ -55,6 +56,8 @@ fn body_for(operation: &str) -> Value {
         "check_in" | "check_out" => json!({"code": "0000"}),
         "resolve_dispute" => json!({"resolution": "uphold", "reason": "walk"}),
         "report_no_show" => json!({"helper_id": 1}),
+        "update_reward" => json!({"active": false}),
+        "cancel_redemption" => json!({"reason": "walk"}),
         _ => json!({}),
     }
 }
@@ -87,6 +90,16 @@ engine_tests! {
         let need = app
             .post_as(&victim_token, "/api/v1/needs", &json!({"category_code": "companionship", "description": "walk", "window_start": "2030-01-01T01:00:00Z", "window_end": "2030-01-01T03:00:00Z", "duration_minutes": 60, "headcount": 1}))
             .await;
+        let award = app
+            .send_as(&caoba_staff, app.client.post(format!("{}/api/v1/points/awards", app.address)).header("Idempotency-Key", "walk").json(&json!({"awards": [{"user_id": victim, "points": 50, "reason": "walk"}]})))
+            .await;
+        assert_eq!(award.status, 201, "{}", award.text);
+        let reward = app
+            .post_as(&caoba_staff, "/api/v1/rewards", &json!({"community_id": app.area("-caoba").await, "kind": "item", "title_zh": "米", "points_cost": 10}))
+            .await;
+        let redemption = app
+            .send_as(&victim_token, app.client.post(format!("{}/api/v1/redemptions", app.address)).header("Idempotency-Key", "walk").json(&json!({"reward_id": reward.json["id"]})))
+            .await;
         let ids: BTreeMap<&str, String> = [
             ("user_id", victim.to_string()),
             ("session_id", session.json[0]["id"].to_string()),
@@ -105,6 +118,8 @@ engine_tests! {
             // exercises the reach check that comes first.
             ("dispute_id", "1".to_owned()),
             ("category_id", "1".to_owned()),
+            ("reward_id", reward.json["id"].to_string()),
+            ("redemption_id", redemption.json["redemption"]["id"].to_string()),
         ]
         .into_iter()
         .collect();

@@ -19,5 +19,6 @@ mod outbox;
 mod people;
 mod points;
 mod points_policy;
+mod rewards;
 mod smtp;
 mod webhooks;
