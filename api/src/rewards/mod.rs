@@ -10,7 +10,7 @@ use linli_domain::accounts::UserId;
 use linli_domain::areas::AreaId;
 use linli_domain::ledger::Points;
 use linli_domain::organizations::OrganizationId;
-use linli_domain::rewards::rules::{self as reward_rules, RewardInput};
+use linli_domain::rewards::rules::{self as reward_rules, RewardInput, RewardInputError};
 use linli_domain::rewards::usecases::{
     self, Fulfiller, Placed, RedemptionListing, RedemptionRequest,
 };
@@ -43,13 +43,10 @@ fn default_limit() -> i64 {
     50
 }
 
-fn changes_of(body: UpdateRewardRequest) -> Result<RewardChanges, RewardOperationError> {
+fn changes_of(body: UpdateRewardRequest) -> Result<RewardChanges, Vec<RewardInputError>> {
     let age_gate = match (body.minimum_age, body.elder_only) {
         (None, None) => None,
-        (age, elder) => Some(
-            reward_rules::age_gate(age, elder.unwrap_or(false))
-                .map_err(|e| map_reward(usecases::RewardError::Invalid(e)))?,
-        ),
+        (age, elder) => Some(reward_rules::age_gate(age, elder.unwrap_or(false))?),
     };
     Ok(RewardChanges {
         title_zh: body.title_zh,
@@ -133,7 +130,8 @@ impl RewardsApi {
         reward_id: Path<i64>,
         body: JsonBody<UpdateRewardRequest>,
     ) -> Result<Json<RewardView>, RewardOperationError> {
-        let changes = changes_of(body.0)?;
+        let changes =
+            changes_of(body.0).map_err(|e| map_reward(usecases::RewardError::Invalid(e)))?;
         let reward = usecases::update_reward(
             &self.state.db,
             auth.0.principal,
