@@ -130,6 +130,16 @@ pub async fn begin(
     now: NaiveDateTime,
 ) -> Result<Begun, StoreError> {
     db.run(move |conn| {
+        // A plain read first: on SQLite it needs no write lock, so a request whose key is held
+        // by a running request is answered at once instead of queueing behind that request.
+        let stored = idempotent_requests::table
+            .find(&key)
+            .select(RequestRow::as_select())
+            .first(conn)
+            .optional()?;
+        if let Some(begun) = stored.and_then(|row| decide(&row, operation, &hash, now)) {
+            return Ok(begun);
+        }
         match try_begin(conn, &key, operation, &hash, now) {
             // A concurrent request inserted the key first (PostgreSQL waited for its commit):
             // read what it stored.
