@@ -3,6 +3,9 @@
 
 use linli_domain::api_keys::rules::PartnerRefusal;
 use linli_domain::api_keys::usecases::{self, PartnerOrganizationError};
+use linli_domain::rewards::RedemptionId;
+use linli_domain::rewards::usecases::{Fulfiller, fulfil_redemption};
+use linli_domain::time::now_utc;
 use linli_domain::webhooks::Actor;
 use poem::http::StatusCode;
 use poem_openapi::param::{Path, Query};
@@ -15,6 +18,8 @@ use crate::organizations::problems::organization_not_found;
 use crate::organizations::views::OrganizationView;
 use crate::problem::{Problem, ProblemJson, Rejection, from_store_error, reject, rejected};
 use crate::responses::{Created, NoContent};
+use crate::rewards::problems::{RedemptionOperationError, map_redemption};
+use crate::rewards::views::RedemptionView;
 use crate::routes::ApiTags;
 use crate::state::AppState;
 use crate::webhooks::test::Accepted;
@@ -270,5 +275,31 @@ impl PartnerApi {
             limit.0,
         )
         .await
+    }
+
+    /// Fulfil a redemption (partner)
+    ///
+    /// The organization handed its reward over: like `fulfil_redemption`, for redemptions of
+    /// the key's organization's rewards. Needs `redemptions:write`.
+    #[oai(
+        path = "/partner/redemptions/:redemption_id/fulfilment",
+        method = "post",
+        operation_id = "fulfil_partner_redemption"
+    )]
+    async fn fulfil_partner_redemption(
+        &self,
+        auth: PartnerAuth,
+        /// The redemption.
+        redemption_id: Path<i64>,
+    ) -> Result<Json<RedemptionView>, RedemptionOperationError> {
+        let redemption = fulfil_redemption(
+            &self.state.db,
+            Fulfiller::Partner(auth.0),
+            RedemptionId(redemption_id.0),
+            now_utc(),
+        )
+        .await
+        .map_err(map_redemption)?;
+        Ok(Json(redemption.into()))
     }
 }

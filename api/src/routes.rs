@@ -6,6 +6,7 @@ use crate::accounts::AccountsApi;
 use crate::api_keys::ApiKeysApi;
 use crate::areas::AreasApi;
 use crate::audit::AuditApi;
+use crate::awards::AwardsApi;
 use crate::categories::CategoriesApi;
 use crate::job_runs::JobRunsApi;
 use crate::needs::NeedsApi;
@@ -20,6 +21,7 @@ use crate::points_policy::PointsPolicyApi;
 use crate::privacy::PrivacyApi;
 use crate::proxies::ProxiesApi;
 use crate::residents::ResidentsApi;
+use crate::rewards::RewardsApi;
 use crate::roles::RolesApi;
 use crate::sessions::SessionsApi;
 use crate::state::AppState;
@@ -66,6 +68,8 @@ pub enum ApiTags {
     Categories,
     /// Needs, claims, verified delivery, disputes and care plans.
     Needs,
+    /// The reward catalogue and redemptions of points.
+    Rewards,
 }
 
 /// All API structs, in the order they appear in the spec.
@@ -107,8 +111,8 @@ pub type PeopleApis = (VolunteersApi, ResidentsApi, ProxiesApi);
 /// Organizations, their API keys and webhooks, and what partners call.
 pub type OrganizationApis = (OrganizationsApi, ApiKeysApi, WebhooksApi, PartnerApi);
 
-/// Points and their policy.
-pub type PointsApis = (PointsApi, PointsPolicyApi);
+/// Points, their policy, bulk awards, and the rewards they are redeemed for.
+pub type PointsApis = (PointsApi, PointsPolicyApi, AwardsApi, RewardsApi);
 
 /// The OpenAPI service over every resource.
 pub fn service(state: AppState) -> OpenApiService<Api, ()> {
@@ -147,7 +151,12 @@ pub fn service(state: AppState) -> OpenApiService<Api, ()> {
                 offers: OffersApi { state: s() },
             },
         ),
-        (PointsApi { state: s() }, PointsPolicyApi { state: s() }),
+        (
+            PointsApi { state: s() },
+            PointsPolicyApi { state: s() },
+            AwardsApi { state: s() },
+            RewardsApi { state: s() },
+        ),
     );
     OpenApiService::new(api, "Linli", env!("CARGO_PKG_VERSION"))
         .summary("Smart-community coordination: needs, volunteers, points and paid services")

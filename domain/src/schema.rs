@@ -321,6 +321,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     need_reminders,
     need_offers,
     matching_generation,
+    rewards,
+    redemptions,
+    idempotent_requests,
 );
 
 diesel::table! {
@@ -962,6 +965,44 @@ diesel::table! {
 }
 
 diesel::table! {
+    /// The reward catalogue of each community.
+    rewards (id) {
+        /// Surrogate key.
+        id -> BigInt,
+        /// The community it is offered in.
+        community_id -> BigInt,
+        /// The offering provider or charity (none: the community itself).
+        organization_id -> Nullable<BigInt>,
+        /// item or service.
+        kind -> Text,
+        /// Chinese title.
+        title_zh -> Text,
+        /// English title.
+        title_en -> Nullable<Text>,
+        /// Chinese description.
+        description_zh -> Text,
+        /// English description.
+        description_en -> Nullable<Text>,
+        /// Points per unit.
+        points_cost -> BigInt,
+        /// Units left (none: unlimited).
+        stock -> Nullable<BigInt>,
+        /// Most units one person may hold placed or fulfilled.
+        per_person_limit -> Nullable<Integer>,
+        /// Fixed minimum age.
+        minimum_age -> Nullable<Integer>,
+        /// Gated by the policy's elder redemption age.
+        elder_only -> Bool,
+        /// Offered now.
+        active -> Bool,
+        /// When it was created.
+        created_at -> Timestamp,
+        /// When it last changed.
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     /// One row whose counter moves (by triggers) with every change to the facts matching keeps
     /// in memory, so an instance knows cheaply when its candidate index is stale.
     matching_generation (id) {
@@ -971,3 +1012,61 @@ diesel::table! {
         generation -> BigInt,
     }
 }
+
+diesel::table! {
+    /// Redemptions of rewards, each backed by a ledger hold.
+    redemptions (id) {
+        /// Surrogate key.
+        id -> BigInt,
+        /// Which reward.
+        reward_id -> BigInt,
+        /// Whose points.
+        user_id -> BigInt,
+        /// Who asked (the person or their proxy).
+        placed_by -> BigInt,
+        /// Units.
+        quantity -> Integer,
+        /// Points held.
+        points -> BigInt,
+        /// The ledger hold.
+        hold_id -> BigInt,
+        /// placed, fulfilled, cancelled or expired.
+        state -> Text,
+        /// The caller-scoped idempotency key.
+        idempotency_key -> Text,
+        /// Who fulfilled or cancelled it.
+        resolved_by -> Nullable<BigInt>,
+        /// The organization that fulfilled it through the partner API.
+        resolved_by_organization -> Nullable<BigInt>,
+        /// When it was resolved.
+        resolved_at -> Nullable<Timestamp>,
+        /// Why it was cancelled.
+        reason -> Nullable<Text>,
+        /// When it was placed.
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// Requests keyed by the caller's Idempotency-Key: in flight, then their stored response.
+    idempotent_requests (scoped_key) {
+        /// `user:{id}:{key}`.
+        scoped_key -> Text,
+        /// The operation id.
+        operation -> Text,
+        /// SHA-256 of the request body.
+        request_hash -> Text,
+        /// in_flight or done.
+        state -> Text,
+        /// When an in-flight claim lapses.
+        locked_until -> Timestamp,
+        /// The stored status.
+        response_status -> Nullable<Integer>,
+        /// The stored body.
+        response_body -> Nullable<Text>,
+        /// When the key was first seen.
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(redemptions -> rewards (reward_id));

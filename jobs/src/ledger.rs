@@ -3,6 +3,7 @@
 
 use linli_domain::db;
 use linli_domain::ledger::{HoldError, Resolution, store};
+use linli_domain::rewards::usecases::{RedemptionError, expire_for_hold};
 
 use crate::runner::{Counts, JobContext, JobError};
 
@@ -39,8 +40,10 @@ pub async fn reconcile_ledger(context: JobContext) -> Result<Counts, JobError> {
     ]))
 }
 
-/// Releases open holds whose time ran out, back to the accounts they came from. Each release
-/// has a key derived from the hold, so a run taken over after a crash releases nothing twice.
+/// Releases open holds whose time ran out, back to the accounts they came from. A hold behind
+/// a redemption expires with it, and the reward's stock comes back in the same transaction.
+/// Each release has a key derived from the hold, so a run taken over after a crash releases
+/// nothing twice.
 pub async fn expire_holds(context: JobContext) -> Result<Counts, JobError> {
     let now = context.now;
     let mut released = 0u64;
@@ -52,14 +55,18 @@ pub async fn expire_holds(context: JobContext) -> Result<Counts, JobError> {
                     let lapsed = store::lapsed_holds(conn, now, HOLD_BATCH)?;
                     let mut done = 0u64;
                     for hold in &lapsed {
+                        if expire_for_hold(conn, hold.id, now)? {
+                            done += 1;
+                            continue;
+                        }
                         let key = format!("hold-expiry:{}", hold.id.0);
                         match store::resolve_hold(conn, now, hold.id, Resolution::Expire, key, None)
                         {
                             Ok(_) | Err(HoldError::AlreadyResolved(_)) => done += 1,
-                            Err(other) => return Err(other),
+                            Err(other) => return Err(other.into()),
                         }
                     }
-                    Ok::<_, HoldError>((lapsed.len(), done))
+                    Ok::<_, RedemptionError>((lapsed.len(), done))
                 })
             })
             .await

@@ -30,6 +30,9 @@ pub enum ApiKeyScopeView {
     /// Read the organization's own profile.
     #[oai(rename = "organization:read")]
     OrganizationRead,
+    /// Fulfil redemptions of the organization's rewards.
+    #[oai(rename = "redemptions:write")]
+    RedemptionsWrite,
 }
 
 impl From<Scope> for ApiKeyScopeView {
@@ -42,6 +45,7 @@ impl From<Scope> for ApiKeyScopeView {
             Scope::OfferingsWrite => Self::OfferingsWrite,
             Scope::WebhooksManage => Self::WebhooksManage,
             Scope::OrganizationRead => Self::OrganizationRead,
+            Scope::RedemptionsWrite => Self::RedemptionsWrite,
         }
     }
 }
@@ -56,6 +60,7 @@ impl From<ApiKeyScopeView> for Scope {
             ApiKeyScopeView::OfferingsWrite => Self::OfferingsWrite,
             ApiKeyScopeView::WebhooksManage => Self::WebhooksManage,
             ApiKeyScopeView::OrganizationRead => Self::OrganizationRead,
+            ApiKeyScopeView::RedemptionsWrite => Self::RedemptionsWrite,
         }
     }
 }

@@ -35,11 +35,13 @@ pub enum Scope {
     WebhooksManage,
     /// Read the organization's own profile.
     OrganizationRead,
+    /// Fulfil redemptions of the organization's rewards.
+    RedemptionsWrite,
 }
 
 impl Scope {
     /// Every scope.
-    pub const ALL: [Scope; 7] = [
+    pub const ALL: [Scope; 8] = [
         Self::NeedsRead,
         Self::NeedsWrite,
         Self::OrdersRead,
@@ -47,6 +49,7 @@ impl Scope {
         Self::OfferingsWrite,
         Self::WebhooksManage,
         Self::OrganizationRead,
+        Self::RedemptionsWrite,
     ];
 
     /// The stored and wire name, `resource:action`.
@@ -59,6 +62,7 @@ impl Scope {
             Self::OfferingsWrite => "offerings:write",
             Self::WebhooksManage => "webhooks:manage",
             Self::OrganizationRead => "organization:read",
+            Self::RedemptionsWrite => "redemptions:write",
         }
     }
 

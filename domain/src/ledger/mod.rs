@@ -6,6 +6,7 @@
 //! person accounts cannot go below zero (guarded statement + CHECK), entries and transfers cannot
 //! be changed (triggers), and corrections are reversals linked to what they correct.
 
+pub mod awards;
 pub mod earning;
 pub mod rules;
 pub mod store;

@@ -24,6 +24,7 @@ const PUBLIC: &[(&str, &str)] = &[
     ("list_partner_webhook_deliveries", PARTNER),
     ("respond_to_partner_offer", PARTNER),
     ("assign_partner_offer_members", PARTNER),
+    ("fulfil_partner_redemption", PARTNER),
 ];
 
 /// Partner operations answer a session token with 401; the key's organization bounds them,
@@ -60,6 +61,8 @@ fn body_for(operation: &str) -> Value {
         "dispatch_need" => json!({"targets": [{"user_id": 1}]}),
         "respond_to_offer" => json!({"accept": false}),
         "assign_offer_members" => json!({"user_ids": [1]}),
+        "update_reward" => json!({"active": false}),
+        "cancel_redemption" => json!({"reason": "walk"}),
         _ => json!({}),
     }
 }
@@ -95,6 +98,16 @@ engine_tests! {
         let offer = app
             .post_as(&caoba_staff, &format!("/api/v1/needs/{}/offers", need.json["id"]), &json!({"targets": [{"organization_id": organization_id}]}))
             .await;
+        let award = app
+            .send_as(&caoba_staff, app.client.post(format!("{}/api/v1/points/awards", app.address)).header("Idempotency-Key", "walk").json(&json!({"awards": [{"user_id": victim, "points": 50, "reason": "walk"}]})))
+            .await;
+        assert_eq!(award.status, 201, "{}", award.text);
+        let reward = app
+            .post_as(&caoba_staff, "/api/v1/rewards", &json!({"community_id": app.area("-caoba").await, "kind": "item", "title_zh": "米", "points_cost": 10}))
+            .await;
+        let redemption = app
+            .send_as(&victim_token, app.client.post(format!("{}/api/v1/redemptions", app.address)).header("Idempotency-Key", "walk").json(&json!({"reward_id": reward.json["id"]})))
+            .await;
         let ids: BTreeMap<&str, String> = [
             ("user_id", victim.to_string()),
             ("session_id", session.json[0]["id"].to_string()),
@@ -114,6 +127,8 @@ engine_tests! {
             ("dispute_id", "1".to_owned()),
             ("category_id", "1".to_owned()),
             ("offer_id", offer.json[0]["id"].to_string()),
+            ("reward_id", reward.json["id"].to_string()),
+            ("redemption_id", redemption.json["redemption"]["id"].to_string()),
         ]
         .into_iter()
         .collect();

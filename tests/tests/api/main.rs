@@ -19,6 +19,7 @@ mod outbox;
 mod people;
 mod points;
 mod points_policy;
+mod rewards;
 mod smtp;
 mod transactions;
 mod webhooks;

@@ -1,0 +1,3 @@
+DROP TABLE idempotent_requests;
+DROP TABLE redemptions;
+DROP TABLE rewards;
