@@ -20,4 +20,5 @@ mod people;
 mod points;
 mod points_policy;
 mod smtp;
+mod web;
 mod webhooks;
