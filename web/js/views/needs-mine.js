@@ -1,0 +1,13 @@
+// My needs: everything I posted, newest first, with its status.
+import { get } from '../api.js';
+import { h } from '../dom.js';
+import { t } from '../i18n.js';
+import { load } from '../forms.js';
+import { loadCategories, needList } from './common.js';
+
+export function render(main) {
+  const list = h('section');
+  main.append(h('h1', {}, t('nav.my_needs')), h('a', { href: '#/needs/new', class: 'button primary' }, t('home.post_need')), list);
+  load(list, async () => { await loadCategories(); return get('/needs', { listing: 'mine', limit: 100 }); },
+    (needs) => list.append(needList(needs, 'needs.none')));
+}
