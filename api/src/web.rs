@@ -261,8 +261,8 @@ mod tests {
     #[test]
     fn the_shell_points_at_the_current_version() {
         let assets = WebAssets::load();
-        let shell = String::from_utf8_lossy(&assets.shell.body).into_owned();
-        assert!(!shell.contains("{{static}}"));
-        assert!(shell.contains(&format!("{STATIC_PREFIX}/{}/", assets.version())));
+        let page = String::from_utf8_lossy(&assets.shell.body).into_owned();
+        assert!(!page.contains("{{static}}"));
+        assert!(page.contains(&format!("{STATIC_PREFIX}/{}/", assets.version())));
     }
 }

@@ -1,10 +1,6 @@
 // The app shell: language, elder-friendly mode, the signed-in account, the navigation for the
 // roles it holds, and a hash router that loads one module per screen on demand.
-import { get, onUnauthorized, call } from './api.js';
-import { h, replace } from './dom.js';
-import { loadLang, t, currentLang, languages } from './i18n.js';
-import { account, setAccount, token, signOutLocally, isStaff, isVolunteer } from './session.js';
-import { alertBox } from './forms.js';
+import { get, onUnauthorized, call, h, replace, loadLang, t, currentLang, languages, account, setAccount, token, signOutLocally, isStaff, isVolunteer, alertBox } from './core.js';
 
 /** Screens: a pattern of the fragment, the module that draws it, and whether it needs a session. */
 const ROUTES = [
@@ -103,9 +99,11 @@ export async function render() {
   if (!found.route.open && !token()) { go('/login'); return; }
   const mine = ++rendering;
   try {
-    if (!found.route.open && !account()) setAccount(await get('/me'));
+    const [module] = await Promise.all([
+      import(found.route.view),
+      !found.route.open && !account() ? get('/me').then(setAccount) : null,
+    ]);
     drawChrome();
-    const module = await import(found.route.view);
     if (mine !== rendering) return;
     replace(main);
     await module.render(main, { ...found.params, proxy: Boolean(found.route.proxy) });
@@ -127,6 +125,9 @@ async function boot() {
   onUnauthorized(() => { signOutLocally(); drawChrome(); go('/login'); });
   window.addEventListener('hashchange', render);
   drawChrome();
+  if (token() && account()) {
+    get('/me').then((fresh) => { setAccount(fresh); drawChrome(); }).catch(() => { /* a 401 signs out */ });
+  }
   await render();
 }
 

@@ -3,6 +3,7 @@
 # file, serves it on an ephemeral port, runs the Chromium tests against it, and stops it.
 # Needs Node.js 20+ and Debian's chromium (apt-get install -y chromium).
 # Screenshots of failing tests land in web/tests/screenshots/ (or $LINLI_SCREENSHOTS).
+# `run.sh measure` measures the first visit on a throttled phone instead (see measure.js).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
@@ -49,4 +50,9 @@ echo "linli serving $url"
 
 cd "$here"
 [ -d node_modules ] || npm ci --no-audit --no-fund
-LINLI_WEB_URL="$url" LINLI_DEMO_PASSWORD="$password" node --test --test-concurrency=1 "$@" e2e.test.js
+export LINLI_WEB_URL="$url" LINLI_DEMO_PASSWORD="$password"
+if [ "${1:-}" = "measure" ]; then
+  node measure.js
+else
+  node --test --test-concurrency=1 "$@" e2e.test.js
+fi

@@ -1,8 +1,5 @@
 // Pieces shared by the need screens: status badges, category names, need cards.
-import { get } from '../api.js';
-import { h } from '../dom.js';
-import { t, currentLang } from '../i18n.js';
-import { timeWindow } from '../format.js';
+import { get, h, t, currentLang, timeWindow } from '../core.js';
 
 let categories = null;
 

@@ -1,9 +1,5 @@
 // Log in with phone and password.
-import { post } from '../api.js';
-import { h, field } from '../dom.js';
-import { t } from '../i18n.js';
-import { bindForm } from '../forms.js';
-import { signIn } from '../session.js';
+import { post, h, field, t, bindForm, signIn } from '../core.js';
 import { go } from '../app.js';
 
 export function render(main) {

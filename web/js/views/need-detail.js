@@ -1,12 +1,7 @@
 // One need, as the caller may see it: the resident sees the check-in code, who is coming, and
 // confirms and rates or disputes; a helper claims, sees the contact while assigned, and checks
 // in and out with the resident's code.
-import { get, post } from '../api.js';
-import { h, field, replace } from '../dom.js';
-import { t } from '../i18n.js';
-import { dateTime, timeWindow } from '../format.js';
-import { bindForm, load } from '../forms.js';
-import { account, isVolunteer } from '../session.js';
+import { get, post, h, field, replace, t, dateTime, timeWindow, bindForm, load, account, isVolunteer } from '../core.js';
 import { loadCategories, categoryName, statusBadge } from './common.js';
 
 const CLAIMABLE = ['open', 'partially_assigned'];

@@ -1,10 +1,6 @@
 // Post a need in three steps — what, when, details — on one form, so going back and forth (or
 // a failed send) never loses what was entered. Staff reach it as "post for a resident" (proxy).
-import { get, post, ApiError } from '../api.js';
-import { h, field, replace } from '../dom.js';
-import { t, currentLang } from '../i18n.js';
-import { bindForm, load } from '../forms.js';
-import { todayInShanghai, shanghaiToUtc } from '../format.js';
+import { get, post, ApiError, h, field, replace, t, currentLang, bindForm, load, todayInShanghai, shanghaiToUtc } from '../core.js';
 import { go } from '../app.js';
 import { loadCategories } from './common.js';
 

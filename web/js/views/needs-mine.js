@@ -1,8 +1,5 @@
 // My needs: everything I posted, newest first, with its status.
-import { get } from '../api.js';
-import { h } from '../dom.js';
-import { t } from '../i18n.js';
-import { load } from '../forms.js';
+import { get, h, t, load } from '../core.js';
 import { loadCategories, needList } from './common.js';
 
 export function render(main) {

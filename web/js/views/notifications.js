@@ -1,9 +1,5 @@
 // Notifications, newest first; unread ones marked, with "mark all read".
-import { get, post } from '../api.js';
-import { h } from '../dom.js';
-import { t } from '../i18n.js';
-import { dateTime } from '../format.js';
-import { load, alertBox } from '../forms.js';
+import { get, post, h, t, dateTime, load, alertBox } from '../core.js';
 
 export function render(main) {
   const list = h('section');

@@ -1,8 +1,5 @@
 // Open needs a volunteer can take, nearest areas first as the API orders them; claim in one tap.
-import { get, post } from '../api.js';
-import { h, replace } from '../dom.js';
-import { t } from '../i18n.js';
-import { load, alertBox } from '../forms.js';
+import { get, post, h, replace, t, load, alertBox } from '../core.js';
 import { loadCategories, needList } from './common.js';
 import { go } from '../app.js';
 

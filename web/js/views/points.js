@@ -1,11 +1,6 @@
 // Points: the balance, this month's statement, and (for volunteers) a donation to the
 // community pool, sent with an idempotency key kept across retries so it counts once.
-import { get, post, newKey } from '../api.js';
-import { h, field } from '../dom.js';
-import { t } from '../i18n.js';
-import { dateTime, number } from '../format.js';
-import { bindForm, load } from '../forms.js';
-import { isVolunteer } from '../session.js';
+import { get, post, newKey, h, field, t, dateTime, number, bindForm, load, isVolunteer } from '../core.js';
 
 function statement(data) {
   if (!data.lines.length) return h('p', { class: 'empty' }, t('points.no_lines'));

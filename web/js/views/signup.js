@@ -1,9 +1,5 @@
 // Sign up: phone, password, name, home grid; then signed in at once.
-import { get, post } from '../api.js';
-import { h, field } from '../dom.js';
-import { t, currentLang } from '../i18n.js';
-import { bindForm, load } from '../forms.js';
-import { signIn } from '../session.js';
+import { get, post, h, field, t, currentLang, bindForm, load, signIn } from '../core.js';
 import { go } from '../app.js';
 
 /** An area's name in the language in use. */

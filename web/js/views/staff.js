@@ -1,9 +1,6 @@
 // Staff dashboard: the needs of their area that want attention — escalated first, then open
 // ones by start time — and a way to post a need for a resident who has no smartphone.
-import { get } from '../api.js';
-import { h } from '../dom.js';
-import { t } from '../i18n.js';
-import { load } from '../forms.js';
+import { get, h, t, load } from '../core.js';
 import { loadCategories, needList } from './common.js';
 
 const WAITING = ['open', 'partially_assigned'];

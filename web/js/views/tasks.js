@@ -1,8 +1,5 @@
 // My tasks: the needs I claimed, upcoming first.
-import { get } from '../api.js';
-import { h } from '../dom.js';
-import { t } from '../i18n.js';
-import { load } from '../forms.js';
+import { get, h, t, load } from '../core.js';
 import { loadCategories, needList } from './common.js';
 
 export function render(main) {
