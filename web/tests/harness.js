@@ -7,9 +7,9 @@ import { chromium } from 'playwright-core';
 
 const require = createRequire(import.meta.url);
 
-export const BASE = process.env.LINLI_WEB_URL || 'http://127.0.0.1:8080';
-export const PASSWORD = process.env.LINLI_DEMO_PASSWORD || 'linli-demo-2026';
-export const SHOTS = process.env.LINLI_SCREENSHOTS || new URL('./screenshots/', import.meta.url).pathname;
+export const BASE = process.env.WEB_TEST_URL || 'http://127.0.0.1:8080';
+export const PASSWORD = process.env.WEB_TEST_PASSWORD || 'linli-demo-2026';
+export const SHOTS = process.env.WEB_TEST_SCREENSHOTS || new URL('./screenshots/', import.meta.url).pathname;
 export const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 
 /** The demo people the scenarios use (see `linli seed --demo`). */

@@ -2,7 +2,7 @@
 # Browser tests of the web front end: builds linli, seeds the demo district into a fresh SQLite
 # file, serves it on an ephemeral port, runs the Chromium tests against it, and stops it.
 # Needs Node.js 20+ and Debian's chromium (apt-get install -y chromium).
-# Screenshots of failing tests land in web/tests/screenshots/ (or $LINLI_SCREENSHOTS).
+# Screenshots of failing tests land in web/tests/screenshots/ (or $WEB_TEST_SCREENSHOTS).
 # `run.sh measure` measures the first visit on a throttled phone instead (see measure.js).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -40,7 +40,7 @@ server=$!
 
 url=""
 for _ in $(seq 1 100); do
-  url="$(grep -o 'http://127\.0\.0\.1:[0-9]*' "$work/serve.log" | head -n 1 || true)"
+  url="$(grep -o 'http://127\.0\.0\.1:[0-9]*' "$work/serve.log" 2>/dev/null | head -n 1 || true)"
   [ -n "$url" ] && break
   kill -0 "$server" 2>/dev/null || { cat "$work/serve.log"; exit 1; }
   sleep 0.2
@@ -50,7 +50,7 @@ echo "linli serving $url"
 
 cd "$here"
 [ -d node_modules ] || npm ci --no-audit --no-fund
-export LINLI_WEB_URL="$url" LINLI_DEMO_PASSWORD="$password"
+export WEB_TEST_URL="$url" WEB_TEST_PASSWORD="$password"
 if [ "${1:-}" = "measure" ]; then
   node measure.js
 else
