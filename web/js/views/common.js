@@ -2,11 +2,19 @@
 import { get, h, t, currentLang, timeWindow } from '../core.js';
 
 let categories = null;
+let pending = null;
 
-/** The service categories (cached for the page's life: they change rarely). */
-export async function loadCategories() {
-  if (!categories) categories = await get('/service-categories');
-  return categories;
+/** The service categories, fetched once per page life (they change rarely); a failure is retried next time. */
+export function loadCategories() {
+  pending ||= get('/service-categories').then((list) => { categories = list; return list; })
+    .catch((error) => { pending = null; throw error; });
+  return pending;
+}
+
+/** `request`'s result once the categories are loaded too, both in flight at once. */
+export async function withCategories(request) {
+  const [result] = await Promise.all([request, loadCategories()]);
+  return result;
 }
 
 /** A category's name in the language in use, by id or code. */

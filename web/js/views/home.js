@@ -1,6 +1,6 @@
 // Home: the big buttons for what this person does most, their active needs and their points.
 import { get, h, t, number, load, account, isStaff, isVolunteer } from '../core.js';
-import { loadCategories, needList } from './common.js';
+import { withCategories, needList } from './common.js';
 
 const ACTIVE = ['open', 'partially_assigned', 'assigned', 'in_progress', 'awaiting_confirmation'];
 
@@ -23,7 +23,7 @@ export function render(main) {
         h('a', { href: '#/points', class: 'stat' }, h('span', { class: 'stat-value', id: 'home-points' }, number(balance.available)), h('span', {}, t('points.available'))),
         h('a', { href: '#/notifications', class: 'stat' }, h('span', { class: 'stat-value' }, number(notes.unread_count)), h('span', {}, t('notifications.unread'))));
     });
-  load(needs, async () => (await Promise.all([get('/needs', { listing: 'mine', limit: 20 }), loadCategories()]))[0],
+  load(needs, () => withCategories(get('/needs', { listing: 'mine', limit: 20 })),
     (list) => {
       needs.append(h('h2', { id: 'home-needs' }, t('home.active_needs')),
         needList(list.filter((n) => ACTIVE.includes(n.status)), 'needs.none_active'));

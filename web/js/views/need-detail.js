@@ -2,7 +2,7 @@
 // confirms and rates or disputes; a helper claims, sees the contact while assigned, and checks
 // in and out with the resident's code.
 import { get, post, h, field, replace, t, dateTime, timeWindow, bindForm, load, account, isVolunteer } from '../core.js';
-import { loadCategories, categoryName, statusBadge } from './common.js';
+import { withCategories, categoryName, statusBadge } from './common.js';
 
 const CLAIMABLE = ['open', 'partially_assigned'];
 
@@ -122,7 +122,7 @@ function helperActions(need, redraw) {
 export function render(main, { id }) {
   const holder = h('div');
   main.append(holder);
-  const draw = () => load(holder, async () => { await loadCategories(); return get(`/needs/${Number(id)}`); }, (need) => {
+  const draw = () => load(holder, () => withCategories(get(`/needs/${Number(id)}`)), (need) => {
     const me = account();
     const residentSide = Boolean(need.check_code) || need.resident_id === me.id;
     replace(holder,

@@ -1,12 +1,12 @@
 // Open needs a volunteer can take, nearest areas first as the API orders them; claim in one tap.
 import { get, post, h, replace, t, load, alertBox } from '../core.js';
-import { loadCategories, needList } from './common.js';
+import { withCategories, needList } from './common.js';
 import { go } from '../app.js';
 
 export function render(main) {
   const list = h('section');
   main.append(h('h1', {}, t('nav.open_needs')), h('p', { class: 'lead' }, t('open.lead')), list);
-  load(list, async () => { await loadCategories(); return get('/needs', { listing: 'open', limit: 100 }); },
+  load(list, () => withCategories(get('/needs', { listing: 'open', limit: 100 })),
     (needs) => list.append(needList(needs, 'open.none', (need) => {
       const slot = h('div', { class: 'form-alert', 'aria-live': 'assertive' });
       const button = h('button', {

@@ -1,7 +1,7 @@
 // Staff dashboard: the needs of their area that want attention — escalated first, then open
 // ones by start time — and a way to post a need for a resident who has no smartphone.
 import { get, h, t, load } from '../core.js';
-import { loadCategories, needList } from './common.js';
+import { withCategories, needList } from './common.js';
 
 const WAITING = ['open', 'partially_assigned'];
 
@@ -12,7 +12,7 @@ export function render(main) {
   main.append(h('h1', {}, t('nav.staff')),
     h('a', { href: '#/staff/proxy', class: 'button primary' }, t('staff.proxy')),
     counts, escalated, open);
-  load(counts, async () => { await loadCategories(); return get('/needs', { listing: 'area', limit: 200 }); }, (needs) => {
+  load(counts, () => withCategories(get('/needs', { listing: 'area', limit: 200 })), (needs) => {
     const byStart = (a, b) => a.window_start.localeCompare(b.window_start);
     const flagged = needs.filter((n) => n.escalated && !['completed', 'cancelled', 'expired'].includes(n.status)).sort(byStart);
     const waiting = needs.filter((n) => WAITING.includes(n.status) && !n.escalated).sort(byStart);
