@@ -12,7 +12,7 @@ use poem::{Endpoint, EndpointExt, Route, Server, get};
 
 use crate::config::Config;
 use crate::state::AppState;
-use crate::{edge, health, routes};
+use crate::{edge, health, routes, web};
 
 /// Why the service could not start; shown as one line with a non-zero exit.
 #[derive(Debug, thiserror::Error)]
@@ -252,7 +252,8 @@ impl Application {
     }
 }
 
-/// The whole HTTP surface: API, docs, health, metrics, wrapped by the edge. After each
+/// The whole HTTP surface: API, docs, health, metrics and the web front end, wrapped by the
+/// edge. After each
 /// successful change the outbox worker (when `wake` is given) is woken, since the change may
 /// have written a message: emails leave at once instead of at the next poll.
 pub fn endpoint(
@@ -271,7 +272,13 @@ pub fn endpoint(
         .at("/healthz", get(health::healthz))
         .at("/readyz", get(health::readyz))
         .at("/metrics", get(health::metrics))
-        .data(db);
+        .at("/", get(web::shell))
+        .at(
+            format!("{}/:version/*path", web::STATIC_PREFIX),
+            get(web::asset),
+        )
+        .data(db)
+        .data(web::WebAssets::load());
     edge::wrap(route, max_body_bytes).around(move |inner, request| {
         let wake = wake.clone();
         async move {

@@ -38,6 +38,7 @@ pub mod telemetry;
 pub mod throttle;
 pub mod views;
 pub mod volunteers;
+pub mod web;
 pub mod webhooks;
 
 pub use app::Application;

@@ -22,4 +22,5 @@ mod points_policy;
 mod rewards;
 mod smtp;
 mod transactions;
+mod web;
 mod webhooks;

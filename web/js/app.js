@@ -1,0 +1,134 @@
+// The app shell: language, elder-friendly mode, the signed-in account, the navigation for the
+// roles it holds, and a hash router that loads one module per screen on demand.
+import { get, onUnauthorized, call, h, replace, loadLang, t, currentLang, languages, account, setAccount, token, signOutLocally, isStaff, isVolunteer, alertBox } from './core.js';
+
+/** Screens: a pattern of the fragment, the module that draws it, and whether it needs a session. */
+const ROUTES = [
+  { path: '/login', view: './views/login.js', open: true },
+  { path: '/signup', view: './views/signup.js', open: true },
+  { path: '/', view: './views/home.js' },
+  { path: '/needs/new', view: './views/need-new.js' },
+  { path: '/needs', view: './views/needs-mine.js' },
+  { path: '/needs/:id', view: './views/need-detail.js' },
+  { path: '/notifications', view: './views/notifications.js' },
+  { path: '/points', view: './views/points.js' },
+  { path: '/open', view: './views/open-needs.js' },
+  { path: '/tasks', view: './views/tasks.js' },
+  { path: '/staff', view: './views/staff.js' },
+  { path: '/staff/proxy', view: './views/need-new.js', proxy: true },
+];
+
+const ELDER = 'linli.elder';
+
+function match(fragment) {
+  const path = fragment.replace(/^#/, '').split('?')[0] || '/';
+  for (const route of ROUTES) {
+    const names = [];
+    const pattern = new RegExp(`^${route.path.replace(/:(\w+)/g, (_, name) => { names.push(name); return '([^/]+)'; })}$`);
+    const found = path.match(pattern);
+    if (found) {
+      const params = Object.fromEntries(names.map((name, i) => [name, decodeURIComponent(found[i + 1])]));
+      return { route, params };
+    }
+  }
+  return null;
+}
+
+/** Goes to a screen. */
+export function go(path) {
+  if (location.hash === `#${path}`) {
+    render();
+  } else {
+    location.hash = path;
+  }
+}
+
+function setElder(on) {
+  document.documentElement.classList.toggle('elder', on);
+  localStorage.setItem(ELDER, on ? '1' : '0');
+}
+
+function drawTools() {
+  const tools = document.getElementById('tools');
+  const elderOn = document.documentElement.classList.contains('elder');
+  const other = languages().find((l) => l !== currentLang());
+  replace(tools,
+    h('button', {
+      type: 'button', class: 'tool', lang: other, 'aria-label': t('lang.switch_to'),
+      onclick: async () => { await loadLang(other); drawChrome(); render(); },
+    }, t(`lang.name.${other}`)),
+    h('button', {
+      type: 'button', class: 'tool', 'aria-pressed': String(elderOn),
+      onclick: () => { setElder(!document.documentElement.classList.contains('elder')); drawTools(); },
+    }, t('elder.toggle')),
+    account() && h('button', {
+      type: 'button', class: 'tool', onclick: async () => {
+        try { await call('DELETE', '/sessions/current'); } catch { /* the session ends here anyway */ }
+        signOutLocally(); drawChrome(); go('/login');
+      },
+    }, t('action.logout')));
+}
+
+function drawNav() {
+  const nav = document.getElementById('nav');
+  if (!account()) { nav.hidden = true; replace(nav); return; }
+  const links = [['/', 'nav.home'], ['/needs', 'nav.my_needs']];
+  if (isVolunteer()) links.push(['/open', 'nav.open_needs'], ['/tasks', 'nav.tasks']);
+  if (isStaff()) links.push(['/staff', 'nav.staff']);
+  links.push(['/points', 'nav.points'], ['/notifications', 'nav.notifications']);
+  nav.setAttribute('aria-label', t('nav.label'));
+  const here = (location.hash.replace(/^#/, '') || '/').split('?')[0];
+  replace(nav, h('ul', {}, links.map(([path, key]) => h('li', {},
+    h('a', { href: `#${path}`, 'aria-current': here === path ? 'page' : undefined }, t(key))))));
+  nav.hidden = false;
+}
+
+function drawChrome() {
+  document.querySelector('.brand').textContent = t('app.name');
+  drawTools();
+  drawNav();
+}
+
+let rendering = 0;
+
+/** Draws the screen for the current fragment. */
+export async function render() {
+  const main = document.getElementById('main');
+  const found = match(location.hash);
+  if (!found) { go('/'); return; }
+  if (!found.route.open && !token()) { go('/login'); return; }
+  const mine = ++rendering;
+  try {
+    const [module] = await Promise.all([
+      import(found.route.view),
+      !found.route.open && !account() ? get('/me').then(setAccount) : null,
+    ]);
+    drawChrome();
+    if (mine !== rendering) return;
+    replace(main);
+    await module.render(main, { ...found.params, proxy: Boolean(found.route.proxy) });
+    if (mine === rendering) {
+      main.querySelector('h1')?.setAttribute('tabindex', '-1');
+      if (document.activeElement === document.body || !main.contains(document.activeElement)) {
+        main.querySelector('h1')?.focus({ preventScroll: true });
+      }
+    }
+  } catch (error) {
+    if (mine !== rendering) return;
+    replace(main, h('h1', {}, t('app.name')), alertBox(error, render));
+  }
+}
+
+async function boot() {
+  setElder(localStorage.getItem(ELDER) === '1');
+  await loadLang();
+  onUnauthorized(() => { signOutLocally(); drawChrome(); go('/login'); });
+  window.addEventListener('hashchange', render);
+  drawChrome();
+  if (token() && account()) {
+    get('/me').then((fresh) => { setAccount(fresh); drawChrome(); }).catch(() => { /* a 401 signs out */ });
+  }
+  await render();
+}
+
+boot();

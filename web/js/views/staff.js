@@ -1,0 +1,27 @@
+// Staff dashboard: the needs of their area that want attention — escalated first, then open
+// ones by start time — and a way to post a need for a resident who has no smartphone.
+import { get, h, t, load } from '../core.js';
+import { withCategories, needList } from './common.js';
+
+const WAITING = ['open', 'partially_assigned'];
+
+export function render(main) {
+  const escalated = h('section', { 'aria-labelledby': 'escalated-h' });
+  const open = h('section', { 'aria-labelledby': 'open-h' });
+  const counts = h('div', { class: 'summary' });
+  main.append(h('h1', {}, t('nav.staff')),
+    h('a', { href: '#/staff/proxy', class: 'button primary' }, t('staff.proxy')),
+    counts, escalated, open);
+  load(counts, () => withCategories(get('/needs', { listing: 'area', limit: 200 })), (needs) => {
+    const byStart = (a, b) => a.window_start.localeCompare(b.window_start);
+    const flagged = needs.filter((n) => n.escalated && !['completed', 'cancelled', 'expired'].includes(n.status)).sort(byStart);
+    const waiting = needs.filter((n) => WAITING.includes(n.status) && !n.escalated).sort(byStart);
+    const overdue = needs.filter((n) => WAITING.includes(n.status) && new Date(n.window_start) < new Date()).length;
+    counts.append(
+      h('div', { class: 'stat' }, h('span', { class: 'stat-value' }, String(flagged.length)), h('span', {}, t('staff.escalated'))),
+      h('div', { class: 'stat' }, h('span', { class: 'stat-value' }, String(waiting.length)), h('span', {}, t('staff.open'))),
+      h('div', { class: 'stat' }, h('span', { class: 'stat-value' }, String(overdue)), h('span', {}, t('staff.overdue'))));
+    escalated.append(h('h2', { id: 'escalated-h' }, t('staff.escalated')), needList(flagged, 'staff.none_escalated'));
+    open.append(h('h2', { id: 'open-h' }, t('staff.open')), needList(waiting, 'staff.none_open'));
+  });
+}
