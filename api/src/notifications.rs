@@ -35,6 +35,8 @@ pub enum CategoryView {
     Proxies,
     /// Needs one posted or helps with: reminders, offers, escalations.
     Needs,
+    /// One's points: what is about to expire.
+    Points,
 }
 
 impl From<Category> for CategoryView {
@@ -44,6 +46,7 @@ impl From<Category> for CategoryView {
             Category::Volunteering => Self::Volunteering,
             Category::Proxies => Self::Proxies,
             Category::Needs => Self::Needs,
+            Category::Points => Self::Points,
         }
     }
 }
@@ -55,6 +58,7 @@ impl From<CategoryView> for Category {
             CategoryView::Volunteering => Self::Volunteering,
             CategoryView::Proxies => Self::Proxies,
             CategoryView::Needs => Self::Needs,
+            CategoryView::Points => Self::Points,
         }
     }
 }

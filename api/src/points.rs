@@ -206,6 +206,8 @@ pub struct LedgerReconciliationView {
     pub escrow_mismatch_account_ids: Vec<i64>,
     /// Holds resolved more than once or without a resolution transfer.
     pub bad_hold_ids: Vec<i64>,
+    /// Person accounts whose open lots do not hold exactly their balance.
+    pub lot_mismatch_account_ids: Vec<i64>,
 }
 
 impl From<Reconciliation> for LedgerReconciliationView {
@@ -219,6 +221,7 @@ impl From<Reconciliation> for LedgerReconciliationView {
             negative_account_ids: r.negative_accounts.iter().map(|a| a.0).collect(),
             escrow_mismatch_account_ids: r.escrow_mismatches.iter().map(|a| a.0).collect(),
             bad_hold_ids: r.bad_holds.iter().map(|h| h.0).collect(),
+            lot_mismatch_account_ids: r.lot_mismatches.iter().map(|a| a.0).collect(),
         }
     }
 }

@@ -305,6 +305,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     ledger_transfers,
     ledger_entries,
     ledger_holds,
+    ledger_lots,
+    ledger_lot_uses,
     points_policies,
     outbox,
     notifications,
@@ -1070,3 +1072,41 @@ diesel::table! {
 }
 
 diesel::joinable!(redemptions -> rewards (reward_id));
+
+diesel::table! {
+    /// Points a person received together, spent and expired first in, first out.
+    ledger_lots (id) {
+        /// Surrogate key.
+        id -> BigInt,
+        /// The person account holding them.
+        account_id -> BigInt,
+        /// The credit that brought them in; none for balances from before lots.
+        source_transfer_id -> Nullable<BigInt>,
+        /// The community whose expiry account takes what lapses.
+        community_id -> Nullable<BigInt>,
+        /// Points the lot began with.
+        amount -> BigInt,
+        /// Points still in it.
+        remaining -> BigInt,
+        /// When what remains expires; never when none.
+        expires_at -> Nullable<Timestamp>,
+        /// When the holder was told it is about to expire.
+        notified_at -> Nullable<Timestamp>,
+        /// When it was opened.
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// What a debit took from which lot.
+    ledger_lot_uses (transfer_id, lot_id) {
+        /// The debit.
+        transfer_id -> BigInt,
+        /// The lot.
+        lot_id -> BigInt,
+        /// Points taken.
+        amount -> BigInt,
+    }
+}
+
+diesel::joinable!(ledger_lot_uses -> ledger_lots (lot_id));

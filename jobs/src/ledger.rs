@@ -1,14 +1,23 @@
 //! Ledger jobs: prove every night that no point was lost or doubled, and hand back points
 //! whose redemption was never fulfilled.
 
-use linli_domain::db;
-use linli_domain::ledger::{HoldError, Resolution, store};
+use chrono::{Duration, NaiveDateTime};
+use linli_domain::db::{self, StoreError};
+use linli_domain::ledger::{AccountOwner, HoldError, Resolution, expiry, lots, store};
+use linli_domain::notifications::{Notice, notify};
 use linli_domain::rewards::usecases::{RedemptionError, expire_for_hold};
 
 use crate::runner::{Counts, JobContext, JobError};
 
 /// Holds resolved per transaction, so one run never keeps the write lock for long.
 const HOLD_BATCH: i64 = 200;
+
+/// Lots expired per transaction: big enough for set-based statements to pay, small enough
+/// that one run never keeps the write lock for long.
+const LOT_BATCH: i64 = 5_000;
+
+/// How far ahead people are told that points will lapse.
+const EXPIRY_NOTICE_DAYS: i64 = 30;
 
 /// Checks every ledger invariant against one snapshot. A violation fails the run (an error in
 /// the log, a failed run in `list_job_runs`, a non-zero `linli_ledger_violations` gauge), so
@@ -23,6 +32,7 @@ pub async fn reconcile_ledger(context: JobContext) -> Result<Counts, JobError> {
         + report.negative_accounts.len()
         + report.escrow_mismatches.len()
         + report.bad_holds.len()
+        + report.lot_mismatches.len()
         + usize::from(report.balance_sum != 0);
     metrics::gauge!("linli_ledger_violations").set(violations as f64);
     if !report.is_sound() {
@@ -77,4 +87,64 @@ pub async fn expire_holds(context: JobContext) -> Result<Counts, JobError> {
         }
     }
     Ok(Counts::from([("holds_released", released)]))
+}
+
+/// Expires what is left in lots whose time ran out (each lot by the policy it was earned
+/// under), to the issuing community's expiry account, then tells each person once, 30 days
+/// ahead, how many points will lapse and from when. Every expiry is keyed by its lot, so a run
+/// taken over after a crash expires nothing twice.
+pub async fn expire_points(context: JobContext) -> Result<Counts, JobError> {
+    let now = context.now;
+    let (mut lots_expired, mut points_expired) = (0u64, 0u64);
+    loop {
+        let batch = context
+            .db
+            .run(move |conn| db::write(conn, |conn| expiry::expire_due(conn, now, LOT_BATCH)))
+            .await?;
+        lots_expired += batch.lots;
+        points_expired += u64::try_from(batch.points).unwrap_or(0);
+        // A short batch was the last; an empty one would come back unchanged.
+        if i64::try_from(batch.lots).unwrap_or(0) < LOT_BATCH {
+            break;
+        }
+    }
+    let zone = context.zone;
+    let until = now + Duration::days(EXPIRY_NOTICE_DAYS);
+    let told = context
+        .db
+        .run(move |conn| {
+            db::write(conn, |conn| {
+                let expiring = lots::announce_expiring(conn, now, until)?;
+                let mut told = 0u64;
+                for soon in expiring {
+                    let Some(account) = store::account(conn, soon.account)? else {
+                        continue;
+                    };
+                    let AccountOwner::Person(user) = account.owner else {
+                        continue;
+                    };
+                    let notice = Notice::PointsExpiring {
+                        points: soon.points,
+                        expires_on: local_date(soon.first_expiry, zone),
+                    };
+                    notify(conn, now, user, notice)?;
+                    told += 1;
+                }
+                Ok::<_, StoreError>(told)
+            })
+        })
+        .await?;
+    Ok(Counts::from([
+        ("lots_expired", lots_expired),
+        ("points_expired", points_expired),
+        ("people_told", told),
+    ]))
+}
+
+/// A UTC time as a date in the display zone.
+fn local_date(at: NaiveDateTime, zone: chrono_tz::Tz) -> String {
+    at.and_utc()
+        .with_timezone(&zone)
+        .format("%Y-%m-%d")
+        .to_string()
 }

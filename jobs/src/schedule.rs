@@ -46,6 +46,12 @@ pub const CATALOGUE: &[JobSpec] = &[
         run: |context| Box::pin(ledger::expire_holds(context)),
     },
     JobSpec {
+        name: "expire_points",
+        default_schedule: "0 10 2 * * *",
+        reason: "expires points whose lots lapsed under the policy they were earned by, and tells people 30 days ahead",
+        run: |context| Box::pin(ledger::expire_points(context)),
+    },
+    JobSpec {
         name: "purge_delivered_outbox",
         default_schedule: "0 37 3 * * *",
         reason: "removes delivered outbox messages (and long-dead ones) past their retention so the queue stays small",

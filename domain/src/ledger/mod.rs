@@ -8,6 +8,8 @@
 
 pub mod awards;
 pub mod earning;
+pub mod expiry;
+pub mod lots;
 pub mod rules;
 pub mod store;
 pub mod usecases;
@@ -467,6 +469,8 @@ pub struct Reconciliation {
     pub escrow_mismatches: Vec<AccountId>,
     /// Holds resolved more than once, or resolved without a resolution transfer.
     pub bad_holds: Vec<HoldId>,
+    /// Person accounts whose open lots do not hold exactly their balance.
+    pub lot_mismatches: Vec<AccountId>,
 }
 
 impl Reconciliation {
@@ -478,5 +482,6 @@ impl Reconciliation {
             && self.negative_accounts.is_empty()
             && self.escrow_mismatches.is_empty()
             && self.bad_holds.is_empty()
+            && self.lot_mismatches.is_empty()
     }
 }

@@ -7,10 +7,11 @@ use diesel::dsl::sql;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Bool};
 
+use super::lots::Prefer;
 use super::{
     Account, AccountId, AccountKind, AccountOwner, Cause, Hold, HoldError, HoldId, HoldStatus,
     NewHold, NewTransfer, Points, PostError, Posted, Reconciliation, Resolution, Transfer,
-    TransferId, TransferKind, rules,
+    TransferId, TransferKind, lots, rules,
 };
 use crate::accounts::UserId;
 use crate::areas::AreaId;
@@ -268,7 +269,18 @@ pub fn post(
     now: NaiveDateTime,
     new: &NewTransfer,
 ) -> Result<Posted, PostError> {
-    post_linked(conn, now, new, None)
+    post_linked(conn, now, new, Link::default())
+}
+
+/// How a posting relates to earlier ones, for the record and for the lots it moves.
+#[derive(Debug, Clone, Copy, Default)]
+struct Link {
+    /// The transfer this one reverses.
+    reverses: Option<TransferId>,
+    /// A debit whose lot uses the credited person gets back.
+    restores: Option<TransferId>,
+    /// Which lots the debited person gives first.
+    prefer: Option<Prefer>,
 }
 
 /// Reverses transfer `id` with a new, linked transfer; at most once.
@@ -292,7 +304,13 @@ pub fn reverse(
     if already > 0 {
         return Err(PostError::AlreadyReversed);
     }
-    post_linked(conn, now, &reversal, Some(id)).map_err(|error| match error {
+    let link = Link {
+        reverses: Some(id),
+        // An expiry corrected is given back as fresh points, not into the lapsed lot.
+        restores: (original.kind != TransferKind::Expire).then_some(id),
+        prefer: Some(Prefer::SourcedBy(id)),
+    };
+    post_linked(conn, now, &reversal, link).map_err(|error| match error {
         // The unique index on `reverses_transfer_id` settled a race with another reversal.
         PostError::Store(StoreError::Query(e)) if is_unique_violation(&e) => {
             PostError::AlreadyReversed
@@ -305,13 +323,13 @@ fn post_linked(
     conn: &mut AnyConnection,
     now: NaiveDateTime,
     new: &NewTransfer,
-    reverses: Option<TransferId>,
+    link: Link,
 ) -> Result<Posted, PostError> {
     rules::check_new(new)?;
     if let Some(stored) = find_by_key(conn, &new.idempotency_key)? {
         return replay(stored, new);
     }
-    match conn.transaction(|conn| post_new(conn, now, new, reverses)) {
+    match conn.transaction(|conn| post_new(conn, now, new, link)) {
         Ok(transfer) => Ok(Posted::New(transfer)),
         // A concurrent posting of the same key committed first (PostgreSQL waits for it).
         Err(PostError::Store(StoreError::Query(e))) if is_unique_violation(&e) => {
@@ -336,9 +354,10 @@ fn post_new(
     conn: &mut AnyConnection,
     now: NaiveDateTime,
     new: &NewTransfer,
-    reverses: Option<TransferId>,
+    link: Link,
 ) -> Result<Transfer, PostError> {
     let amount = new.amount.0;
+    let reverses = link.reverses;
     // The key is claimed first: a concurrent posting of the same key waits here for the first
     // to commit and then replays it, instead of racing it for the balance.
     let id: i64 = diesel::insert_into(ledger_transfers::table)
@@ -363,7 +382,7 @@ fn post_new(
     if credit_first {
         credit_after = Some(credit(conn, new.credit, amount)?);
     }
-    let debit_after: Option<i64> = diesel::update(
+    let debit_after: Option<Moved> = diesel::update(
         ledger_accounts::table
             .filter(ledger_accounts::id.eq(new.debit.0))
             .filter(
@@ -373,7 +392,7 @@ fn post_new(
             ),
     )
     .set(ledger_accounts::balance.eq(ledger_accounts::balance - amount))
-    .returning(ledger_accounts::balance)
+    .returning(MOVED)
     .get_result(conn)
     .optional()?;
     let Some(debit_after) = debit_after else {
@@ -386,9 +405,18 @@ fn post_new(
         Some(after) => after,
         None => credit(conn, new.credit, amount)?,
     };
+    move_lots(
+        conn,
+        now,
+        new,
+        TransferId(id),
+        link,
+        &debit_after,
+        &credit_after,
+    )?;
     for (account_id, signed, balance_after) in [
-        (new.debit.0, -amount, debit_after),
-        (new.credit.0, amount, credit_after),
+        (new.debit.0, -amount, debit_after.0),
+        (new.credit.0, amount, credit_after.0),
     ] {
         diesel::insert_into(ledger_entries::table)
             .values(&NewEntryRow {
@@ -415,10 +443,58 @@ fn post_new(
     })
 }
 
-fn credit(conn: &mut AnyConnection, account: AccountId, amount: i64) -> Result<i64, PostError> {
+/// An account's balance after a movement, its kind and its community.
+type Moved = (i64, String, Option<i64>);
+
+/// What a balance update returns.
+const MOVED: (
+    ledger_accounts::balance,
+    ledger_accounts::kind,
+    ledger_accounts::community_id,
+) = (
+    ledger_accounts::balance,
+    ledger_accounts::kind,
+    ledger_accounts::community_id,
+);
+
+/// Keeps person lots equal to person balances: a person debited gives lots (preferred ones
+/// first, then the soonest to expire); a person credited gets back what a reversed or released
+/// debit took, or new lots — carrying the expiry of another person's lots, or expiring by the
+/// issuing community's policy.
+fn move_lots(
+    conn: &mut AnyConnection,
+    now: NaiveDateTime,
+    new: &NewTransfer,
+    id: TransferId,
+    link: Link,
+    debit: &Moved,
+    credit: &Moved,
+) -> Result<(), PostError> {
+    let person = AccountKind::Person.as_str();
+    let taken = if debit.1 == person {
+        lots::take(conn, new.debit, id, new.amount.0, link.prefer)?
+    } else {
+        Vec::new()
+    };
+    if credit.1 != person {
+        return Ok(());
+    }
+    let restored = match link.restores {
+        Some(debit) => lots::restore(conn, new.credit, debit)?,
+        None => 0,
+    };
+    let rest = new.amount.0 - restored;
+    if rest > 0 {
+        let issuer = debit.2.map(AreaId);
+        lots::open(conn, now, new.credit, id, rest, &taken, issuer)?;
+    }
+    Ok(())
+}
+
+fn credit(conn: &mut AnyConnection, account: AccountId, amount: i64) -> Result<Moved, PostError> {
     diesel::update(ledger_accounts::table.find(account.0))
         .set(ledger_accounts::balance.eq(ledger_accounts::balance + amount))
-        .returning(ledger_accounts::balance)
+        .returning(MOVED)
         .get_result(conn)
         .optional()?
         .ok_or(PostError::UnknownAccount(account))
@@ -533,7 +609,12 @@ pub fn resolve_hold(
             let status = hold(conn, id)?.map_or(HoldStatus::Open, |h| h.status);
             return Err(HoldError::AlreadyResolved(status));
         }
-        let posted = post(conn, now, &transfer)?;
+        let link = Link {
+            restores: (!matches!(resolution, Resolution::Capture(_)))
+                .then_some(current.hold_transfer),
+            ..Link::default()
+        };
+        let posted = post_linked(conn, now, &transfer, link)?;
         diesel::update(ledger_holds::table.find(id.0))
             .set((
                 ledger_holds::status.eq(status.as_str()),
@@ -722,8 +803,10 @@ pub fn reconcile(conn: &mut AnyConnection) -> Result<Reconciliation, StoreError>
         .into_iter()
         .map(HoldId)
         .collect();
+    let lot_mismatches = lots::mismatches(conn)?;
     Ok(Reconciliation {
         transfers,
+        lot_mismatches,
         unbalanced_transfers,
         balance_sum,
         mismatched_accounts,

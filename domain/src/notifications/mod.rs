@@ -26,6 +26,8 @@ pub enum Category {
     Proxies,
     /// Needs one posted or helps with: reminders, offers, escalations.
     Needs,
+    /// One's points: what is about to expire.
+    Points,
 }
 
 impl Category {
@@ -35,6 +37,7 @@ impl Category {
         Self::Volunteering,
         Self::Proxies,
         Self::Needs,
+        Self::Points,
     ];
 
     /// The stored and wire name.
@@ -44,6 +47,7 @@ impl Category {
             Self::Volunteering => "volunteering",
             Self::Proxies => "proxies",
             Self::Needs => "needs",
+            Self::Points => "points",
         }
     }
 
@@ -147,6 +151,13 @@ pub enum Notice {
         /// The answer deadline in the display time zone, `YYYY-MM-DD HH:MM`.
         respond_by: String,
     },
+    /// Told to a person 30 days ahead: some of their points lapse unless used.
+    PointsExpiring {
+        /// Points that lapse within the notice period.
+        points: i64,
+        /// The first day any of them lapses, in the display time zone, `YYYY-MM-DD`.
+        expires_on: String,
+    },
 }
 
 impl Notice {
@@ -164,6 +175,7 @@ impl Notice {
             Self::NeedReminder { .. } => "need.reminder",
             Self::NeedEscalated { .. } => "need.escalated",
             Self::NeedOffered { .. } => "need.offered",
+            Self::PointsExpiring { .. } => "points.expiring",
         }
     }
 
@@ -179,6 +191,7 @@ impl Notice {
             Self::NeedReminder { .. } | Self::NeedEscalated { .. } | Self::NeedOffered { .. } => {
                 Category::Needs
             }
+            Self::PointsExpiring { .. } => Category::Points,
         }
     }
 
@@ -198,7 +211,8 @@ impl Notice {
             | Self::ProxyConsentRevoked { .. }
             | Self::ActingForGranted { .. }
             | Self::ActingForRevoked { .. }
-            | Self::WebhookEndpointDisabled { .. } => Urgency::Normal,
+            | Self::WebhookEndpointDisabled { .. }
+            | Self::PointsExpiring { .. } => Urgency::Normal,
         }
     }
 }

@@ -192,6 +192,30 @@ pub fn render(notice: &Notice, locale: Locale) -> Rendered {
                 "Community staff offered you need #{need_id} ({category_en}, starting {starts_at}). Accept or decline by {respond_by}; after that it is offered to someone else."
             ),
         ),
+        (
+            Notice::PointsExpiring {
+                points,
+                expires_on,
+            },
+            Locale::ZhCn,
+        ) => (
+            "您有积分即将过期".to_owned(),
+            format!(
+                "您有 {points} 积分将于 {expires_on} 起陆续过期，请在此之前兑换礼品、抵扣服务费或捐入爱心基金。"
+            ),
+        ),
+        (
+            Notice::PointsExpiring {
+                points,
+                expires_on,
+            },
+            Locale::En,
+        ) => (
+            "Some of your points expire soon".to_owned(),
+            format!(
+                "{points} of your points start to expire on {expires_on}. Redeem them for a reward, use them towards a paid service, or donate them to the community fund before then."
+            ),
+        ),
     };
     Rendered { title, body }
 }

@@ -4,12 +4,13 @@
 
 use std::collections::HashMap;
 
+use chrono::{Months, NaiveDateTime};
 use linli_domain::accounts::UserId;
 use linli_domain::areas::AreaId;
 use linli_domain::db::{self, Db};
 use linli_domain::ledger::{
     AccountId, AccountKind, AccountOwner, Cause, Hold, HoldError, HoldId, HoldStatus, NewHold,
-    NewTransfer, Points, PostError, Posted, Resolution, Transfer, TransferKind, store,
+    NewTransfer, Points, PostError, Posted, Resolution, Transfer, TransferKind, expiry, store,
 };
 use linli_domain::time::now_utc;
 use linli_tests::engine_tests;
@@ -234,6 +235,21 @@ impl Ledger {
         }
     }
 
+    /// Runs the expiry of every lot due `months` from now, as the nightly job does.
+    async fn expire_lots(&mut self, months: u32) {
+        let at = now_utc() + Months::new(months);
+        let expired = self
+            .db
+            .run(move |conn| db::write(conn, |conn| expiry::expire_due(conn, at, 100_000)))
+            .await
+            .expect("lots expire");
+        for (debit, credit, points) in expired.moves {
+            assert_eq!(credit, self.expiry);
+            *self.balances.get_mut(&debit).expect("known") -= points;
+            *self.balances.get_mut(&credit).expect("known") += points;
+        }
+    }
+
     async fn hold(&mut self, person: AccountId, amount: i64) {
         let new = NewHold {
             idempotency_key: self.key(),
@@ -347,6 +363,7 @@ engine_tests! {
                 62..75 => ledger.resolve(&mut rng).await,
                 75..85 => ledger.reverse(&mut rng).await,
                 85..95 => ledger.replay_or_reuse(&mut rng).await,
+                95..97 => ledger.expire_lots(25).await,
                 _ => ledger.transfer(TransferKind::Donate, person, ledger.pool, amount + 10_000).await,
             }
             if step % 1_000 == 999 {
@@ -440,6 +457,96 @@ engine_tests! {
         assert_eq!(balance.balance, Points(50));
         let counts = linli_jobs::ledger::reconcile_ledger(context()).await.expect("the ledger balances");
         assert_eq!(counts["transfers_checked"], 3, "earn, hold, release");
+    }
+
+    async fn points_lapse_first_in_first_out_and_people_are_told_once_ahead(app: TestApp) {
+        let ledger = Ledger::open(&app).await;
+        let (person, t0) = (ledger.people[0], now_utc());
+        let at = move |months: u32, days: i64| t0 + Months::new(months) + chrono::Duration::days(days);
+        let post_at = |t: NaiveDateTime, key: &str, kind, debit, credit, amount| {
+            let new = NewTransfer {
+                idempotency_key: key.to_owned(),
+                kind,
+                debit,
+                credit,
+                amount: Points(amount),
+                cause: Cause::new("test", key),
+                actor: None,
+                memo: String::new(),
+            };
+            let db = ledger.db.clone();
+            async move { db.run(move |conn| db::write(conn, |conn| store::post(conn, t, &new))).await.expect("posts") }
+        };
+        // 100 earned now (lapse in 24 months, the default policy), 50 six months later.
+        post_at(t0, "earn-a", TransferKind::Earn, ledger.issuance, person, 100).await;
+        post_at(at(6, 0), "earn-b", TransferKind::Earn, ledger.issuance, person, 50).await;
+        // Spending takes the older lot first: 30 donated, 20 on hold.
+        post_at(at(7, 0), "donate", TransferKind::Donate, person, ledger.pool, 30).await;
+        let hold = NewHold {
+            idempotency_key: "hold".to_owned(),
+            account: person,
+            escrow: ledger.escrow,
+            amount: Points(20),
+            cause: Cause::new("redemption", 1),
+            expires_at: at(24, 10),
+            actor: None,
+        };
+        let hold = ledger.db.run(move |conn| db::write(conn, |conn| store::place_hold(conn, at(8, 0), &hold))).await.expect("holds");
+        let context = |now: NaiveDateTime| linli_jobs::JobContext {
+            db: ledger.db.clone(),
+            slot: linli_domain::job_runs::rules::slot_at(chrono::Utc::now(), chrono_tz::Asia::Shanghai, linli_domain::job_runs::Granularity::Minute),
+            now,
+            zone: chrono_tz::Asia::Shanghai,
+            retention: linli_jobs::runner::Retention::default(),
+        };
+        let topic_count = || {
+            let db = ledger.db.clone();
+            async move {
+                db.run(|conn| {
+                    use diesel::prelude::*;
+                    use linli_domain::schema::notifications::dsl::*;
+                    notifications.filter(topic.eq("points.expiring")).count().get_result::<i64>(conn).map_err(db::StoreError::from)
+                })
+                .await
+                .expect("counts")
+            }
+        };
+        // A month ahead: nothing lapses yet, the holder is told once about the first lot's 50.
+        let counts = linli_jobs::ledger::expire_points(context(at(23, 1))).await.expect("runs");
+        assert_eq!((counts["lots_expired"], counts["people_told"]), (0, 1), "{counts:?}");
+        assert_eq!(topic_count().await, 1);
+        let again = linli_jobs::ledger::expire_points(context(at(23, 2))).await.expect("runs");
+        assert_eq!(again["people_told"], 0, "told once");
+        assert_eq!(topic_count().await, 1);
+        // The hold is cancelled: its 20 go back into the lot they came from, with its expiry.
+        let hold_id = hold.id;
+        ledger.db.run(move |conn| db::write(conn, |conn| store::resolve_hold(conn, at(23, 5), hold_id, Resolution::Release, "release".to_owned(), None))).await.expect("releases");
+        // Past 24 months the first lot's 70 lapse to the expiry account; the later 50 stay.
+        let counts = linli_jobs::ledger::expire_points(context(at(24, 1))).await.expect("runs");
+        assert_eq!((counts["lots_expired"], counts["points_expired"]), (1, 70), "{counts:?}");
+        let again = linli_jobs::ledger::expire_points(context(at(24, 2))).await.expect("runs");
+        assert_eq!(again["lots_expired"], 0, "nothing expires twice");
+        let balance = |account: AccountId| {
+            let db = ledger.db.clone();
+            async move { db.run(move |conn| store::account(conn, account)).await.expect("reads").expect("exists").balance }
+        };
+        assert_eq!(balance(person).await, Points(50));
+        assert_eq!(balance(ledger.expiry).await, Points(70));
+        // Staff correct the expiry: the 70 come back as fresh points, not into the lapsed lot.
+        let expired_transfer = ledger.db.run(|conn| {
+            use diesel::prelude::*;
+            use linli_domain::schema::ledger_transfers::dsl::*;
+            ledger_transfers.filter(kind.eq("expire")).select(id).first::<i64>(conn).map_err(db::StoreError::from)
+        }).await.expect("the expiry transfer");
+        ledger.db.run(move |conn| db::write(conn, |conn| store::reverse(conn, at(24, 3), linli_domain::ledger::TransferId(expired_transfer), "undo".to_owned(), None, "mistake".to_owned()))).await.expect("reverses");
+        let counts = linli_jobs::ledger::expire_points(context(at(24, 4))).await.expect("runs");
+        assert_eq!(counts["lots_expired"], 0, "the corrected points do not lapse at once");
+        assert_eq!(balance(person).await, Points(120));
+        // The later lot lapses at 30 months, the corrected one at 48.
+        let counts = linli_jobs::ledger::expire_points(context(at(30, 1))).await.expect("runs");
+        assert_eq!(counts["points_expired"], 50, "{counts:?}");
+        let counts = linli_jobs::ledger::reconcile_ledger(context(at(30, 2))).await.expect("the ledger balances");
+        assert_eq!(counts["violations"], 0);
     }
 
     async fn ledger_rows_cannot_be_changed_or_deleted(app: TestApp) {

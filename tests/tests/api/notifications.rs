@@ -57,7 +57,7 @@ engine_tests! {
         app.get("/api/v1/me/notifications").await.assert_problem(401, "unauthenticated");
         let export = app.get_as(&token, "/api/v1/me/export").await;
         assert_eq!(export.json["notifications"][0]["topic"], "account.welcome", "{}", export.text);
-        assert_eq!(export.json["notification_preferences"].as_array().map(Vec::len), Some(4));
+        assert_eq!(export.json["notification_preferences"].as_array().map(Vec::len), Some(5));
         let closed = app.post_as(&token, "/api/v1/me/closure", &json!({"password": linli_tests::PASSWORD})).await;
         assert_eq!(closed.status, 204, "{}", closed.text);
         let db = app.db();
@@ -131,6 +131,7 @@ engine_tests! {
             {"category": "volunteering", "in_app": true, "email": true},
             {"category": "proxies", "in_app": true, "email": true},
             {"category": "needs", "in_app": true, "email": true},
+            {"category": "points", "in_app": true, "email": true},
         ]));
         let updated = app.put_as(&token, "/api/v1/me/notification-preferences", &json!({"preferences": [
             {"category": "volunteering", "in_app": false, "email": false},

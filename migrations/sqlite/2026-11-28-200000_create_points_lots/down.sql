@@ -1,0 +1,2 @@
+DROP TABLE ledger_lot_uses;
+DROP TABLE ledger_lots;
