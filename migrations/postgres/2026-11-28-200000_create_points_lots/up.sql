@@ -29,6 +29,7 @@ CREATE TABLE ledger_lot_uses (
     amount BIGINT NOT NULL CHECK (amount > 0),
     PRIMARY KEY (transfer_id, lot_id)
 );
+CREATE INDEX ledger_lot_uses_lot ON ledger_lot_uses (lot_id);
 
 -- Balances from before lots never expire: nobody was told they would.
 INSERT INTO ledger_lots (account_id, amount, remaining, created_at)
