@@ -110,8 +110,10 @@ fn expire_lots_of(
         .select(diesel::dsl::max(ledger_transfers::id))
         .first(conn)?;
     let before = before.unwrap_or(0);
+    // `|| ''` keeps SQLite off the cause index, which would read every lot expiry ever made
+    // instead of this batch's id range.
     let ours = format!(
-        "t.id > {before} AND t.kind = 'expire' AND t.cause_type = 'lot' \
+        "t.id > {before} AND t.kind = 'expire' AND t.cause_type || '' = 'lot' \
          AND t.credit_account_id = {expiry}"
     );
     let statements = [
@@ -141,10 +143,13 @@ fn expire_lots_of(
             "INSERT INTO ledger_lot_uses (transfer_id, lot_id, amount) \
              SELECT t.id, CAST(t.cause_id AS BIGINT), t.amount FROM ledger_transfers t WHERE {ours}"
         ),
+        // One grouped pass joined to the accounts: a correlated sum per account would read
+        // the batch's transfers once for every person in it.
         format!(
-            "UPDATE ledger_accounts SET balance = balance - (SELECT SUM(t.amount) \
-                 FROM ledger_transfers t WHERE {ours} AND t.debit_account_id = ledger_accounts.id) \
-             WHERE id IN (SELECT t.debit_account_id FROM ledger_transfers t WHERE {ours})"
+            "UPDATE ledger_accounts SET balance = balance - s.total \
+             FROM (SELECT t.debit_account_id AS id, SUM(t.amount) AS total \
+                 FROM ledger_transfers t WHERE {ours} GROUP BY t.debit_account_id) AS s \
+             WHERE ledger_accounts.id = s.id"
         ),
         format!(
             "UPDATE ledger_accounts SET balance = balance + (SELECT COALESCE(SUM(t.amount), 0) \

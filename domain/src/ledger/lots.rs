@@ -91,7 +91,7 @@ pub(crate) fn take(
 ) -> Result<Vec<Taken>, StoreError> {
     let mut open: Vec<OpenLot> = ledger_lots::table
         .filter(ledger_lots::account_id.eq(account.0))
-        .filter(ledger_lots::remaining.gt(0))
+        .filter(still_open())
         .order((
             sql::<Bool>("expires_at IS NULL"),
             ledger_lots::expires_at,
@@ -223,7 +223,7 @@ pub fn due(
     limit: i64,
 ) -> Result<Vec<DueLot>, StoreError> {
     let rows: Vec<(i64, i64, Option<i64>)> = ledger_lots::table
-        .filter(ledger_lots::remaining.gt(0))
+        .filter(still_open())
         .filter(ledger_lots::expires_at.le(now))
         .order((ledger_lots::expires_at, ledger_lots::id))
         .limit(limit)
@@ -253,7 +253,7 @@ pub fn announce_expiring(
     until: NaiveDateTime,
 ) -> Result<Vec<Expiring>, StoreError> {
     let pending = ledger_lots::table
-        .filter(ledger_lots::remaining.gt(0))
+        .filter(still_open())
         .filter(ledger_lots::notified_at.is_null())
         .filter(ledger_lots::expires_at.gt(now))
         .filter(ledger_lots::expires_at.le(until));
@@ -290,12 +290,21 @@ pub(crate) fn mismatches(conn: &mut AnyConnection) -> Result<Vec<AccountId>, Sto
     Ok(ledger_accounts::table
         .filter(ledger_accounts::kind.eq("person"))
         .filter(sql::<Bool>(
+            // `remaining > 0` lets both engines sum through the open-lots index instead of
+            // reading every lot once per person.
             "balance <> (SELECT COALESCE(SUM(l.remaining), 0) FROM ledger_lots l \
-             WHERE l.account_id = ledger_accounts.id)",
+             WHERE l.account_id = ledger_accounts.id AND l.remaining > 0)",
         ))
         .select(ledger_accounts::id)
         .load::<i64>(conn)?
         .into_iter()
         .map(AccountId)
         .collect())
+}
+
+/// Lots with points left, written as the literal the partial indexes of open lots carry: a
+/// bound `0` keeps SQLite (and PostgreSQL's generic plans) off them, so every debit and every
+/// expiry batch would read all lots ever opened.
+fn still_open() -> diesel::expression::SqlLiteral<Bool> {
+    sql::<Bool>("remaining > 0")
 }
