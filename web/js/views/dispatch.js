@@ -85,7 +85,7 @@ export function render(main, { id }) {
     all.addEventListener('click', () => send(candidates.map((c) => c.volunteer_id), all));
     list.append(h('div', { class: 'buttons' }, all), h('ol', { class: 'plain' }, candidates.map((candidate) => {
       const name = who(candidate.volunteer_id);
-      const button = h('button', { type: 'button', class: 'primary', 'data-dispatch': candidate.volunteer_id, 'aria-label': t('dispatch.offer_to', { name }) }, t('dispatch.offer'));
+      const button = h('button', { type: 'button', class: 'primary', 'data-dispatch': candidate.volunteer_id }, t('dispatch.offer_to', { name }));
       button.addEventListener('click', () => send([candidate.volunteer_id], button));
       return h('li', { class: 'need', 'data-candidate': candidate.volunteer_id },
         h('p', { class: 'need-link' }, `${number(candidate.rank)}. ${name}`, ' ',
