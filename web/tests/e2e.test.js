@@ -334,6 +334,9 @@ test('staff verify a volunteer, offer a reward and set the policy; a resident re
     await page.goto(`${BASE}/#/staff/verify`);
     await page.locator(`[data-verify-volunteer="${newcomerId}"]`).waitFor();
     await screenIsClean(page, staffContext, 'verification queues (zh-CN)');
+    const entry = page.locator('li', { has: page.locator(`[data-verify-volunteer="${newcomerId}"]`) });
+    await entry.getByRole('button', { name: /查看填写的姓名和证件号/ }).click();
+    await entry.locator('dd', { hasText: '11010519491231002X' }).waitFor();
     await page.locator(`[data-verify-volunteer="${newcomerId}"]`).click();
     await page.locator('#verified').waitFor();
     assert.equal(await page.locator(`[data-verify-volunteer="${newcomerId}"]`).count(), 0, 'verified people leave the queue');

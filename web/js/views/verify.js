@@ -19,6 +19,26 @@ function verifyButton(label, name, path, redraw, data) {
   return [h('div', { class: 'buttons' }, button), slot];
 }
 
+/** Shows the stated real name and ID number to compare with the document (the API audits it). */
+function revealButton(entry) {
+  const facts = h('div', { 'aria-live': 'polite' });
+  const button = h('button', { type: 'button', class: 'secondary', 'aria-label': t('verify.named', { action: t('verify.reveal'), name: entry.display_name }) }, t('verify.reveal'));
+  button.addEventListener('click', async () => {
+    button.disabled = true;
+    try {
+      const profile = await get(`/volunteers/${entry.user_id}`, { reveal: true });
+      replace(facts, h('dl', { class: 'facts' },
+        h('dt', {}, t('verify.stated_name')), h('dd', {}, profile.real_name || '—'),
+        h('dt', {}, t('verify.stated_id')), h('dd', {}, profile.id_number || '—')));
+      button.hidden = true;
+    } catch (error) {
+      replace(facts, alertBox(error, () => button.click()));
+      button.disabled = false;
+    }
+  });
+  return [h('div', { class: 'buttons' }, button), facts];
+}
+
 function eligibilityForm(entry, redraw) {
   const id = `elig-${entry.user_id}`;
   const check = (name) => h('div', { class: 'check' },
@@ -57,8 +77,9 @@ export function render(main) {
     replace(notice, message ? h('p', { class: 'status-line', id: 'verified' }, message) : null);
     load(holder, () => get('/verifications'), (queues) => {
       holder.append(
-        section('volunteers-h', 'verify.volunteers', queues.volunteers, 'verify.none', (e) => verifyButton(
-          t('verify.real_name'), e.display_name, `/volunteers/${e.user_id}/verification`, draw, { 'data-verify-volunteer': e.user_id })),
+        section('volunteers-h', 'verify.volunteers', queues.volunteers, 'verify.none', (e) => [
+          revealButton(e),
+          verifyButton(t('verify.real_name'), e.display_name, `/volunteers/${e.user_id}/verification`, draw, { 'data-verify-volunteer': e.user_id })]),
         section('credentials-h', 'verify.credentials', queues.credentials, 'verify.none', (e) => [
           h('p', {}, `${t(`credential.${e.credential.kind}`)} · ${e.credential.title}`),
           verifyButton(t('verify.credential'), e.display_name, `/credentials/${e.credential.id}/verification`, draw, { 'data-verify-credential': e.credential.id })]),
