@@ -25,6 +25,8 @@ use crate::rewards::RewardsApi;
 use crate::roles::RolesApi;
 use crate::sessions::SessionsApi;
 use crate::state::AppState;
+use crate::stats::StatsApi;
+use crate::verifications::VerificationsApi;
 use crate::volunteers::VolunteersApi;
 use crate::webhooks::WebhooksApi;
 
@@ -70,6 +72,9 @@ pub enum ApiTags {
     Needs,
     /// The reward catalogue and redemptions of points.
     Rewards,
+    /// Area statistics for the community dashboard, funders and partners: figures, CSV
+    /// reports and SVG charts.
+    Stats,
 }
 
 /// All API structs, in the order they appear in the spec.
@@ -102,11 +107,11 @@ pub type IdentityApis = (
     AuditApi,
 );
 
-/// What operators watch: job runs, the outbox, and people's notifications.
-pub type OperationsApis = (JobRunsApi, OutboxApi, NotificationsApi);
+/// What operators watch: job runs, the outbox, people's notifications, and area statistics.
+pub type OperationsApis = (JobRunsApi, OutboxApi, NotificationsApi, StatsApi);
 
-/// Volunteers, residents and their proxies.
-pub type PeopleApis = (VolunteersApi, ResidentsApi, ProxiesApi);
+/// Volunteers, residents, their proxies and the verification queues.
+pub type PeopleApis = (VolunteersApi, ResidentsApi, ProxiesApi, VerificationsApi);
 
 /// Organizations, their API keys and webhooks, and what partners call.
 pub type OrganizationApis = (OrganizationsApi, ApiKeysApi, WebhooksApi, PartnerApi);
@@ -130,11 +135,13 @@ pub fn service(state: AppState) -> OpenApiService<Api, ()> {
             JobRunsApi { state: s() },
             OutboxApi { state: s() },
             NotificationsApi { state: s() },
+            StatsApi { state: s() },
         ),
         (
             VolunteersApi { state: s() },
             ResidentsApi { state: s() },
             ProxiesApi { state: s() },
+            VerificationsApi { state: s() },
         ),
         (
             OrganizationsApi { state: s() },

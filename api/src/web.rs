@@ -28,9 +28,10 @@ struct Files;
 pub const STATIC_PREFIX: &str = "/static";
 
 /// The policy for every front-end response: only this origin's files, no inline code, no
-/// plugins, no framing, forms and requests to this origin only.
+/// plugins, no framing, forms and requests to this origin only. Images may also be `blob:`
+/// URLs: charts are fetched with the bearer token and shown from memory.
 pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; \
-style-src 'self'; img-src 'self'; font-src 'self'; connect-src 'self'; object-src 'none'; \
+style-src 'self'; img-src 'self' blob:; font-src 'self'; connect-src 'self'; object-src 'none'; \
 base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
 /// Cache policy of the files under the current version: they never change under that URL.

@@ -22,6 +22,8 @@ pub mod rewards;
 pub mod schema;
 pub mod seed;
 pub mod sessions;
+pub mod stats;
 pub mod time;
+pub mod verifications;
 pub mod volunteers;
 pub mod webhooks;

@@ -1,6 +1,6 @@
 // The app shell: language, elder-friendly mode, the signed-in account, the navigation for the
 // roles it holds, and a hash router that loads one module per screen on demand.
-import { get, onUnauthorized, call, h, replace, loadLang, t, currentLang, languages, account, setAccount, token, signOutLocally, isStaff, isVolunteer, alertBox } from './core.js';
+import { get, onUnauthorized, call, h, replace, loadLang, t, currentLang, languages, account, setAccount, token, signOutLocally, isStaff, isVolunteer, holds, alertBox } from './core.js';
 
 /** Screens: a pattern of the fragment, the module that draws it, and whether it needs a session. */
 const ROUTES = [
@@ -16,9 +16,18 @@ const ROUTES = [
   { path: '/tasks', view: './views/tasks.js' },
   { path: '/staff', view: './views/staff.js' },
   { path: '/staff/proxy', view: './views/need-new.js', proxy: true },
+  { path: '/staff/needs/:id', view: './views/dispatch.js' },
+  { path: '/dashboard', view: './views/dashboard.js' },
+  { path: '/staff/verify', view: './views/verify.js' },
+  { path: '/staff/rewards', view: './views/catalogue.js' },
+  { path: '/staff/policy', view: './views/policy.js' },
+  { path: '/rewards', view: './views/rewards.js' },
 ];
 
 const ELDER = 'linli.elder';
+
+/** Roles that verify people and run a community's catalogue and points policy. */
+const MANAGERS = ['social_worker', 'community_staff', 'street_admin', 'platform_admin'];
 
 function match(fragment) {
   const path = fragment.replace(/^#/, '').split('?')[0] || '/';
@@ -74,8 +83,9 @@ function drawNav() {
   if (!account()) { nav.hidden = true; replace(nav); return; }
   const links = [['/', 'nav.home'], ['/needs', 'nav.my_needs']];
   if (isVolunteer()) links.push(['/open', 'nav.open_needs'], ['/tasks', 'nav.tasks']);
-  if (isStaff()) links.push(['/staff', 'nav.staff']);
-  links.push(['/points', 'nav.points'], ['/notifications', 'nav.notifications']);
+  if (isStaff()) links.push(['/staff', 'nav.staff'], ['/dashboard', 'nav.dashboard']);
+  if (MANAGERS.some(holds)) links.push(['/staff/verify', 'nav.verify'], ['/staff/rewards', 'nav.catalogue']);
+  links.push(['/points', 'nav.points'], ['/rewards', 'nav.rewards'], ['/notifications', 'nav.notifications']);
   nav.setAttribute('aria-label', t('nav.label'));
   const here = (location.hash.replace(/^#/, '') || '/').split('?')[0];
   replace(nav, h('ul', {}, links.map(([path, key]) => h('li', {},

@@ -221,6 +221,34 @@ export async function call(method, path, { query, body, idempotencyKey } = {}) {
   return data;
 }
 
+/**
+ * Fetches a file the API draws or exports (SVG chart, CSV report) with the bearer token and
+ * returns it as a Blob, so it can be shown as an image or saved without putting the token in a URL.
+ */
+export async function fetchBlob(path, query) {
+  const url = new URL(BASE + path, location.origin);
+  for (const [key, value] of Object.entries(query || {})) {
+    if (value !== undefined && value !== null && value !== '') url.searchParams.set(key, value);
+  }
+  const headers = { 'Accept-Language': currentLang() };
+  const bearer = token();
+  if (bearer) headers.Authorization = `Bearer ${bearer}`;
+  let response;
+  try {
+    response = await fetch(url, { headers, credentials: 'omit', cache: 'no-store' });
+  } catch (cause) {
+    throw new NetworkError(String(cause));
+  }
+  if (!response.ok) {
+    let problem = null;
+    try { problem = await response.json(); } catch { problem = null; }
+    const error = new ApiError(response.status, problem || { code: response.status >= 500 ? 'internal' : 'bad_request' });
+    if (response.status === 401 && bearer) unauthorized.forEach((listener) => listener(error));
+    throw error;
+  }
+  return response.blob();
+}
+
 export const get = (path, query) => call('GET', path, { query });
 export const post = (path, body, options = {}) => call('POST', path, { body, ...options });
 export const put = (path, body) => call('PUT', path, { body });

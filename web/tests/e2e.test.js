@@ -223,3 +223,175 @@ test('a grid worker sees the area dashboard and can post for a resident', async 
   });
   await context.close();
 });
+
+/** Tomorrow's date in Asia/Shanghai (YYYY-MM-DD). */
+function shanghaiTomorrow() {
+  return new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai' }).format(new Date(Date.now() + 86400000));
+}
+
+test('staff dispatch from the candidate list', async () => {
+  const context = await phone(browser);
+  const page = await context.newPage();
+  await withScreenshots('dispatch', browser, async () => {
+    // A resident's need tomorrow afternoon, nobody has claimed it yet.
+    const resident = await api('POST', '/sessions', { body: { phone: PEOPLE.resident, password: PASSWORD } });
+    const volunteer = await api('POST', '/sessions', { body: { phone: PEOPLE.volunteer, password: PASSWORD } });
+    const day = shanghaiTomorrow();
+    const posted = await api('POST', '/needs', {
+      token: resident.json.token,
+      body: {
+        category_code: 'companionship', description: `派单测试 ${Date.now()}`, duration_minutes: 60, headcount: 1,
+        window_start: new Date(`${day}T14:00:00+08:00`).toISOString(), window_end: new Date(`${day}T16:00:00+08:00`).toISOString(),
+      },
+    });
+    assert.equal(posted.status, 201, JSON.stringify(posted.json));
+    const needId = posted.json.id;
+    const volunteerId = volunteer.json.user.id;
+
+    // Community staff open it from their dashboard and see the ranked candidates, each score explained.
+    await logIn(page, PEOPLE.communityStaff);
+    await page.goto(`${BASE}/#/staff`);
+    await page.locator(`[data-find-helper="${needId}"]`).click();
+    const candidate = page.locator(`[data-candidate="${volunteerId}"]`);
+    await candidate.waitFor();
+    assert.equal(await candidate.locator('tbody tr').count(), 6, 'six parts: skills, distance, availability, reliability, fairness, continuity');
+    assert.match(await candidate.locator('tr[data-factor=distance] td').first().textContent(), /同一|较远/);
+    await screenIsClean(page, context, 'dispatch candidates (zh-CN)');
+
+    // Dispatch to the demo volunteer: the offer is pending and reaches them.
+    await candidate.locator(`[data-dispatch="${volunteerId}"]`).click();
+    await page.locator('#dispatch-sent').waitFor();
+    await page.locator('#offers [data-offer-status=pending]').waitFor();
+    const offers = await api('GET', '/me/offers', { token: volunteer.json.token });
+    assert.ok(offers.json.some((o) => o.offer.need_id === needId && o.offer.status === 'pending'), JSON.stringify(offers.json));
+    // Dispatching again while the offer is pending is explained.
+    await candidate.locator(`[data-dispatch="${volunteerId}"]`).click();
+    await page.locator('.alert', { hasText: '已在派单中' }).waitFor();
+    await page.getByRole('button', { name: /English/ }).click();
+    await page.locator('h1', { hasText: 'Dispatch' }).waitFor();
+    await page.locator(`[data-candidate="${volunteerId}"]`).waitFor();
+    await screenIsClean(page, context, 'dispatch candidates (en)');
+  });
+  await context.close();
+});
+
+test('the community dashboard shows charts and figures and downloads the report', async () => {
+  const context = await phone(browser);
+  const page = await context.newPage();
+  await withScreenshots('dashboard', browser, async () => {
+    await logIn(page, PEOPLE.communityStaff);
+    await page.goto(`${BASE}/#/dashboard`);
+    await page.locator('#stat-needs').waitFor();
+    assert.ok(Number((await page.locator('#stat-needs').textContent()).replace(/\D/g, '')) >= 1, 'the needs posted by the other tests count');
+    for (const kind of ['needs_over_time', 'needs_by_category', 'points']) {
+      const image = page.locator(`figure[data-chart=${kind}] img`);
+      await image.waitFor();
+      assert.ok(await image.evaluate((img) => img.complete && img.naturalWidth > 0), `${kind} is drawn`);
+      assert.match(await image.getAttribute('src'), /^blob:/);
+    }
+    await screenIsClean(page, context, 'community dashboard (zh-CN)');
+    const [download] = await Promise.all([page.waitForEvent('download'), page.locator('#download-report').click()]);
+    assert.match(download.suggestedFilename(), /^linli-.*\.csv$/);
+    const { readFile } = await import('node:fs/promises');
+    const csv = await readFile(await download.path(), 'utf8');
+    assert.match(csv, /^\uFEFFsection,start,end,key,value\r\n/);
+    assert.match(csv, /\r\nneeds,[0-9-]+,[0-9-]+,total,\d+\r\n/);
+    // A start after the end is explained beside the start date, and the dates stay as typed.
+    await page.locator('input[name=from]').fill('2026-12-31');
+    await page.locator('input[name=to]').fill('2026-01-01');
+    await page.locator('form button[type=submit]').click();
+    const error = page.locator('#' + await page.locator('input[name=from]').getAttribute('id') + '-error');
+    await error.waitFor();
+    assert.match(await error.textContent(), /开始日期不能晚于结束日期/);
+    assert.equal(await page.locator('input[name=to]').inputValue(), '2026-01-01');
+    await page.getByRole('button', { name: /English/ }).click();
+    await page.locator('h1', { hasText: 'Community figures' }).waitFor();
+    await page.locator('figure[data-chart=needs_over_time] img').waitFor();
+    await screenIsClean(page, context, 'community dashboard (en)');
+  });
+  await context.close();
+});
+
+test('staff verify a volunteer, offer a reward and set the policy; a resident redeems it', async () => {
+  const staffContext = await phone(browser);
+  const residentContext = await phone(browser);
+  const page = await staffContext.newPage();
+  const resident = await residentContext.newPage();
+  await withScreenshots('catalogue', browser, async () => {
+    // Someone new states a real name and a credential: they wait in the queues.
+    const areas = await api('GET', '/areas');
+    const grid = areas.json.find((a) => a.level === 'grid' && a.code.endsWith('-dongguan-g1'));
+    const newcomerPhone = `137${String(Date.now()).slice(-8)}`;
+    const secret = '东关社区的老槐树2026';
+    const registered = await api('POST', '/accounts', { body: { phone: newcomerPhone, password: secret, display_name: '新志愿者', home_grid_id: grid.id } });
+    assert.equal(registered.status, 201, JSON.stringify(registered.json));
+    const newcomer = await api('POST', '/sessions', { body: { phone: newcomerPhone, password: secret } });
+    const stated = await api('PUT', '/me/volunteer-profile', { token: newcomer.json.token, body: { service_radius: 'grid', real_name: '新志愿者', id_number: '11010519491231002X' } });
+    assert.equal(stated.status, 200, JSON.stringify(stated.json));
+    const newcomerId = registered.json.id;
+
+    await logIn(page, PEOPLE.communityStaff);
+    await page.goto(`${BASE}/#/staff/verify`);
+    await page.locator(`[data-verify-volunteer="${newcomerId}"]`).waitFor();
+    await screenIsClean(page, staffContext, 'verification queues (zh-CN)');
+    const entry = page.locator('li', { has: page.locator(`[data-verify-volunteer="${newcomerId}"]`) });
+    await entry.getByRole('button', { name: /查看填写的姓名和证件号/ }).click();
+    await entry.locator('dd', { hasText: '11010519491231002X' }).waitFor();
+    await page.locator(`[data-verify-volunteer="${newcomerId}"]`).click();
+    await page.locator('#verified').waitFor();
+    assert.equal(await page.locator(`[data-verify-volunteer="${newcomerId}"]`).count(), 0, 'verified people leave the queue');
+
+    // A reward joins the catalogue; its name is text, not markup.
+    const title = `e2e 大米 <b>${Date.now()}</b>`;
+    await page.goto(`${BASE}/#/staff/rewards`);
+    await page.locator('input[name=title_zh]').waitFor();
+    await screenIsClean(page, staffContext, 'reward catalogue (zh-CN)');
+    await page.locator('input[name=points_cost]').fill('0');
+    await page.locator('input[name=title_zh]').fill(title);
+    await page.locator('form button[type=submit]').click();
+    const costError = page.locator('#' + await page.locator('input[name=points_cost]').getAttribute('id') + '-error');
+    await costError.waitFor();
+    assert.equal(await page.locator('input[name=title_zh]').inputValue(), title, 'input kept');
+    await page.locator('input[name=points_cost]').fill('5');
+    await page.locator('input[name=stock]').fill('3');
+    await page.locator('form button[type=submit]').click();
+    const offered = page.locator('[data-reward]', { hasText: title });
+    await offered.waitFor();
+    const rewardId = await offered.getAttribute('data-reward');
+    assert.equal(await page.locator('[data-reward] b').count(), 0);
+
+    // The points policy: in force, and a new version from tomorrow.
+    await page.goto(`${BASE}/#/staff/policy`);
+    await page.locator('#policy-points-per-hour').waitFor();
+    await screenIsClean(page, staffContext, 'points policy (zh-CN)');
+    await page.locator('form button[type=submit]').click();
+    await page.locator('#policy-saved').waitFor();
+
+    // The resident, given points by staff, redeems the reward.
+    const staff = await api('POST', '/sessions', { body: { phone: PEOPLE.communityStaff, password: PASSWORD } });
+    const me = await api('POST', '/sessions', { body: { phone: PEOPLE.resident, password: PASSWORD } });
+    const award = await fetch(`${BASE}/api/v1/points/awards`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${staff.json.token}`, 'idempotency-key': `e2e-${Date.now()}` },
+      body: JSON.stringify({ awards: [{ user_id: me.json.user.id, points: 20, reason: 'e2e' }] }),
+    });
+    assert.equal(award.status, 201, await award.text());
+    await logIn(resident, PEOPLE.resident);
+    await resident.goto(`${BASE}/#/rewards`);
+    await resident.locator(`[data-redeem="${rewardId}"]`).waitFor();
+    await screenIsClean(resident, residentContext, 'rewards (zh-CN)');
+    await resident.locator(`[data-redeem="${rewardId}"]`).click();
+    await resident.locator('#redeemed').waitFor();
+    await resident.locator('#my-redemptions [data-redemption-state=placed]').first().waitFor();
+    await resident.getByRole('button', { name: /English/ }).click();
+    await resident.locator('h1', { hasText: 'Rewards' }).waitFor();
+    await screenIsClean(resident, residentContext, 'rewards (en)');
+    await page.getByRole('button', { name: /English/ }).click();
+    await page.goto(`${BASE}/#/staff/verify`);
+    await page.locator('h1', { hasText: 'Verification' }).waitFor();
+    await page.locator('#volunteers-h').waitFor();
+    await screenIsClean(page, staffContext, 'verification queues (en)');
+  });
+  await staffContext.close();
+  await residentContext.close();
+});

@@ -33,6 +33,9 @@ pub enum ApiKeyScopeView {
     /// Fulfil redemptions of the organization's rewards.
     #[oai(rename = "redemptions:write")]
     RedemptionsWrite,
+    /// Read area statistics and reports of the communities the organization serves.
+    #[oai(rename = "stats:read")]
+    StatsRead,
 }
 
 impl From<Scope> for ApiKeyScopeView {
@@ -46,6 +49,7 @@ impl From<Scope> for ApiKeyScopeView {
             Scope::WebhooksManage => Self::WebhooksManage,
             Scope::OrganizationRead => Self::OrganizationRead,
             Scope::RedemptionsWrite => Self::RedemptionsWrite,
+            Scope::StatsRead => Self::StatsRead,
         }
     }
 }
@@ -61,6 +65,7 @@ impl From<ApiKeyScopeView> for Scope {
             ApiKeyScopeView::WebhooksManage => Self::WebhooksManage,
             ApiKeyScopeView::OrganizationRead => Self::OrganizationRead,
             ApiKeyScopeView::RedemptionsWrite => Self::RedemptionsWrite,
+            ApiKeyScopeView::StatsRead => Self::StatsRead,
         }
     }
 }

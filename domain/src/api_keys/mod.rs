@@ -37,11 +37,13 @@ pub enum Scope {
     OrganizationRead,
     /// Fulfil redemptions of the organization's rewards.
     RedemptionsWrite,
+    /// Read area statistics of the communities the organization serves.
+    StatsRead,
 }
 
 impl Scope {
     /// Every scope.
-    pub const ALL: [Scope; 8] = [
+    pub const ALL: [Scope; 9] = [
         Self::NeedsRead,
         Self::NeedsWrite,
         Self::OrdersRead,
@@ -50,6 +52,7 @@ impl Scope {
         Self::WebhooksManage,
         Self::OrganizationRead,
         Self::RedemptionsWrite,
+        Self::StatsRead,
     ];
 
     /// The stored and wire name, `resource:action`.
@@ -63,6 +66,7 @@ impl Scope {
             Self::WebhooksManage => "webhooks:manage",
             Self::OrganizationRead => "organization:read",
             Self::RedemptionsWrite => "redemptions:write",
+            Self::StatsRead => "stats:read",
         }
     }
 

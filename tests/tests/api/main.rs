@@ -21,6 +21,8 @@ mod points;
 mod points_policy;
 mod rewards;
 mod smtp;
+mod stats;
 mod transactions;
+mod verifications;
 mod web;
 mod webhooks;

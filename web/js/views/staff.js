@@ -1,5 +1,6 @@
 // Staff dashboard: the needs of their area that want attention — escalated first, then open
-// ones by start time — and a way to post a need for a resident who has no smartphone.
+// ones by start time, each unassigned one with a way to dispatch it from the ranked candidate
+// list — and a way to post a need for a resident who has no smartphone.
 import { get, h, t, load } from '../core.js';
 import { withCategories, needList } from './common.js';
 
@@ -21,7 +22,10 @@ export function render(main) {
       h('div', { class: 'stat' }, h('span', { class: 'stat-value' }, String(flagged.length)), h('span', {}, t('staff.escalated'))),
       h('div', { class: 'stat' }, h('span', { class: 'stat-value' }, String(waiting.length)), h('span', {}, t('staff.open'))),
       h('div', { class: 'stat' }, h('span', { class: 'stat-value' }, String(overdue)), h('span', {}, t('staff.overdue'))));
-    escalated.append(h('h2', { id: 'escalated-h' }, t('staff.escalated')), needList(flagged, 'staff.none_escalated'));
-    open.append(h('h2', { id: 'open-h' }, t('staff.open')), needList(waiting, 'staff.none_open'));
+    const dispatch = (need) => (WAITING.includes(need.status) && need.mode === 'volunteer'
+      ? [h('a', { href: `#/staff/needs/${need.id}`, class: 'button secondary', 'data-find-helper': need.id }, t('staff.find_helper'))]
+      : []);
+    escalated.append(h('h2', { id: 'escalated-h' }, t('staff.escalated')), needList(flagged, 'staff.none_escalated', dispatch));
+    open.append(h('h2', { id: 'open-h' }, t('staff.open')), needList(waiting, 'staff.none_open', dispatch));
   });
 }
