@@ -1,5 +1,5 @@
 //! Points expiry over many lapsed lots: the nightly job's path (`ledger::expiry::expire_due` in
-//! batches of 5,000, each in its own write transaction, as `expire_points` runs it) against one
+//! batches of 20,000, each in its own write transaction, as `expire_points` runs it) against one
 //! set-based SQL pass writing the same rows (a keyed transfer, two entries with running
 //! balances and a lot use per lot; the balances; the emptied lots) over identical data in a
 //! second database. Prints both times and their ratio, then checks the job's work with the
@@ -23,8 +23,13 @@ use linli_domain::time::now_utc;
 
 /// People the lots belong to.
 const PEOPLE: i64 = 10_000;
-/// Lots per job transaction, as the job runs it.
-const BATCH: i64 = 5_000;
+/// Lots per job transaction, as the job runs it (`LINLI_BENCH_BATCH` to try others).
+fn batch_size() -> i64 {
+    std::env::var("LINLI_BENCH_BATCH")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(20_000)
+}
 
 fn lots() -> i64 {
     std::env::var("LINLI_BENCH_LOTS")
@@ -74,13 +79,14 @@ fn compare(engine: &str, job_url: &DatabaseUrl, set_url: &DatabaseUrl) {
     let (set_expiry, _) = fill(&mut set, n, now);
     assert_eq!(expiry_account, set_expiry, "the same data");
 
+    let batch_size = batch_size();
     let started = Instant::now();
     let mut expired = 0;
     loop {
-        let batch = db::write(&mut job, |conn| expiry::expire_due(conn, now, BATCH))
+        let batch = db::write(&mut job, |conn| expiry::expire_due(conn, now, batch_size))
             .expect("a batch expires");
         expired += batch.lots;
-        if i64::try_from(batch.lots).unwrap_or(0) < BATCH {
+        if i64::try_from(batch.lots).unwrap_or(0) < batch_size {
             break;
         }
     }
