@@ -8,6 +8,7 @@ use crate::areas::AreasApi;
 use crate::audit::AuditApi;
 use crate::awards::AwardsApi;
 use crate::categories::CategoriesApi;
+use crate::honour_hours::HonourHoursApi;
 use crate::job_runs::JobRunsApi;
 use crate::needs::NeedsApi;
 use crate::needs::matching::MatchingApi;
@@ -106,7 +107,7 @@ pub type IdentityApis = (
 pub type OperationsApis = (JobRunsApi, OutboxApi, NotificationsApi);
 
 /// Volunteers, residents and their proxies.
-pub type PeopleApis = (VolunteersApi, ResidentsApi, ProxiesApi);
+pub type PeopleApis = (VolunteersApi, HonourHoursApi, ResidentsApi, ProxiesApi);
 
 /// Organizations, their API keys and webhooks, and what partners call.
 pub type OrganizationApis = (OrganizationsApi, ApiKeysApi, WebhooksApi, PartnerApi);
@@ -133,6 +134,7 @@ pub fn service(state: AppState) -> OpenApiService<Api, ()> {
         ),
         (
             VolunteersApi { state: s() },
+            HonourHoursApi { state: s() },
             ResidentsApi { state: s() },
             ProxiesApi { state: s() },
         ),
