@@ -7,6 +7,7 @@
 //! be changed (triggers), and corrections are reversals linked to what they correct.
 
 pub mod awards;
+pub mod bulk;
 pub mod clearing;
 pub mod earning;
 pub mod expiry;
