@@ -22,6 +22,7 @@ mod people;
 mod points;
 mod points_policy;
 mod rewards;
+mod seed;
 mod smtp;
 mod statements;
 mod transactions;
