@@ -10,7 +10,7 @@ use super::{HonourHours, HonourHoursId, VolunteerHours};
 use crate::accounts::UserId;
 use crate::areas::AreaId;
 use crate::db::{AnyConnection, StoreError};
-use crate::schema::{honour_hours, need_assignments, volunteer_profiles};
+use crate::schema::{honour_hours, need_assignments};
 
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = honour_hours)]
@@ -87,14 +87,17 @@ pub fn by_key(conn: &mut AnyConnection, key: &str) -> Result<Option<HonourHours>
         .map(HonourHours::from))
 }
 
-/// Locks the volunteer's profile row until the transaction ends (a no-op guarded update), so
-/// two additions for one person are counted against the cap one after the other. False when
-/// the person has no volunteer profile.
-pub fn lock_volunteer(conn: &mut AnyConnection, volunteer: UserId) -> Result<bool, StoreError> {
-    let locked = diesel::update(volunteer_profiles::table.find(volunteer.0))
-        .set(volunteer_profiles::user_id.eq(volunteer_profiles::user_id))
-        .execute(conn)?;
-    Ok(locked == 1)
+/// Locks the volunteer's profile row until the transaction ends, so two additions for one
+/// person are counted against the cap one after the other. Only PostgreSQL needs it: an
+/// SQLite write transaction holds the database's write lock from its start. A read lock, not a
+/// no-op update, so the matching index's change counter does not move.
+pub fn lock_volunteer(conn: &mut AnyConnection, volunteer: UserId) -> Result<(), StoreError> {
+    if let AnyConnection::Postgresql(pg) = conn {
+        diesel::sql_query("SELECT user_id FROM volunteer_profiles WHERE user_id = $1 FOR UPDATE")
+            .bind::<BigInt, _>(volunteer.0)
+            .execute(pg)?;
+    }
+    Ok(())
 }
 
 /// Honour hours of `volunteer` counted towards `year`.

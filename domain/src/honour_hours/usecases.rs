@@ -130,9 +130,10 @@ pub async fn add_honour_hours(
                 });
             }
             let verified = volunteers::get(conn, volunteer)?.is_some_and(|p| p.verified_at.is_some());
-            if !verified || !store::lock_volunteer(conn, volunteer)? {
+            if !verified {
                 return Err(HonourHoursError::NotAVolunteer);
             }
+            store::lock_volunteer(conn, volunteer)?;
             let already = store::hours_in_year(conn, volunteer, year)?;
             if !rules::within_cap(cap, already, hours) {
                 return Err(HonourHoursError::CapExceeded {
