@@ -13,6 +13,7 @@ pub mod cli;
 pub mod config;
 pub mod edge;
 pub mod health;
+pub mod honour_hours;
 pub mod idempotency;
 pub mod job_runs;
 pub mod metrics;

@@ -208,6 +208,22 @@ pub struct LedgerReconciliationView {
     pub bad_hold_ids: Vec<i64>,
     /// Person accounts whose open lots do not hold exactly their balance.
     pub lot_mismatch_account_ids: Vec<i64>,
+    /// Each community's clearing position towards the others of its street (通存通兑).
+    pub clearing_positions: Vec<ClearingPositionView>,
+    /// Streets whose clearing positions do not sum to zero.
+    pub unbalanced_street_ids: Vec<i64>,
+}
+
+/// A community's clearing position: points its people spent in other communities of the
+/// street (positive) or points of other communities it honoured (negative).
+#[derive(Debug, Clone, Object)]
+pub struct ClearingPositionView {
+    /// The community.
+    pub community_id: i64,
+    /// Its street.
+    pub street_id: Option<i64>,
+    /// The clearing account's balance.
+    pub position: i64,
 }
 
 impl From<Reconciliation> for LedgerReconciliationView {
@@ -222,6 +238,16 @@ impl From<Reconciliation> for LedgerReconciliationView {
             escrow_mismatch_account_ids: r.escrow_mismatches.iter().map(|a| a.0).collect(),
             bad_hold_ids: r.bad_holds.iter().map(|h| h.0).collect(),
             lot_mismatch_account_ids: r.lot_mismatches.iter().map(|a| a.0).collect(),
+            clearing_positions: r
+                .clearing_positions
+                .iter()
+                .map(|p| ClearingPositionView {
+                    community_id: p.community.0,
+                    street_id: p.street.map(|s| s.0),
+                    position: p.position.0,
+                })
+                .collect(),
+            unbalanced_street_ids: r.unbalanced_streets.iter().map(|s| s.0).collect(),
         }
     }
 }
@@ -580,7 +606,8 @@ impl PointsApi {
     ///
     /// Runs every invariant now against one snapshot: transfers balance, balances sum to zero,
     /// cached balances equal their entries, no account below zero that may not be, escrow equals
-    /// open holds, each hold resolved once. Platform admins only.
+    /// open holds, each hold resolved once, and each street's clearing positions (通存通兑)
+    /// sum to zero; shows every community's clearing position. Platform admins only.
     #[oai(
         path = "/ledger/reconciliation",
         method = "get",

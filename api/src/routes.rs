@@ -8,6 +8,7 @@ use crate::areas::AreasApi;
 use crate::audit::AuditApi;
 use crate::awards::AwardsApi;
 use crate::categories::CategoriesApi;
+use crate::honour_hours::HonourHoursApi;
 use crate::job_runs::JobRunsApi;
 use crate::needs::NeedsApi;
 use crate::needs::matching::MatchingApi;
@@ -110,8 +111,14 @@ pub type IdentityApis = (
 /// What operators watch: job runs, the outbox, people's notifications, and area statistics.
 pub type OperationsApis = (JobRunsApi, OutboxApi, NotificationsApi, StatsApi);
 
-/// Volunteers, residents, their proxies and the verification queues.
-pub type PeopleApis = (VolunteersApi, ResidentsApi, ProxiesApi, VerificationsApi);
+/// Volunteers and their honour hours, residents, their proxies and the verification queues.
+pub type PeopleApis = (
+    VolunteersApi,
+    HonourHoursApi,
+    ResidentsApi,
+    ProxiesApi,
+    VerificationsApi,
+);
 
 /// Organizations, their API keys and webhooks, and what partners call.
 pub type OrganizationApis = (OrganizationsApi, ApiKeysApi, WebhooksApi, PartnerApi);
@@ -139,6 +146,7 @@ pub fn service(state: AppState) -> OpenApiService<Api, ()> {
         ),
         (
             VolunteersApi { state: s() },
+            HonourHoursApi { state: s() },
             ResidentsApi { state: s() },
             ProxiesApi { state: s() },
             VerificationsApi { state: s() },

@@ -2,6 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use linli_domain::accounts::{User, UserId};
+use linli_domain::honour_hours::{VolunteerHours, usecases as honours};
 use linli_domain::time::now_utc;
 use linli_domain::volunteers::rules::{ProfileError, check_profile, mask_id_number, mask_name};
 use linli_domain::volunteers::usecases::{self, VolunteerError};
@@ -160,10 +161,34 @@ pub struct VolunteerProfileView {
     pub verified_at: Option<DateTime<Utc>>,
     /// Credentials.
     pub credentials: Vec<CredentialView>,
+    /// Hours of service, recorded and honoured kept apart.
+    pub hours: VolunteerHoursView,
+}
+
+/// A volunteer's hours: recorded by completed tasks, and honour hours (荣誉时长) staff added,
+/// always shown apart.
+#[derive(Debug, Clone, Object)]
+pub struct VolunteerHoursView {
+    /// Minutes of completed, recorded help.
+    pub recorded_minutes: i64,
+    /// Honour hours added by staff, all years.
+    pub honour_hours: i64,
+    /// Honour hours counted towards this year's cap.
+    pub honour_hours_this_year: i64,
+}
+
+impl From<VolunteerHours> for VolunteerHoursView {
+    fn from(h: VolunteerHours) -> Self {
+        Self {
+            recorded_minutes: h.recorded_minutes,
+            honour_hours: h.honour_hours,
+            honour_hours_this_year: h.honour_hours_this_year,
+        }
+    }
 }
 
 impl VolunteerProfileView {
-    fn new(user: &User, profile: &VolunteerProfile, unmasked: bool) -> Self {
+    fn new(user: &User, profile: &VolunteerProfile, unmasked: bool, hours: VolunteerHours) -> Self {
         Self {
             user_id: profile.user_id.0,
             display_name: user.display_name.clone(),
@@ -197,6 +222,7 @@ impl VolunteerProfileView {
                 .iter()
                 .map(CredentialView::new)
                 .collect(),
+            hours: hours.into(),
         }
     }
 }
@@ -344,6 +370,18 @@ fn invalid_profile(errors: &[ProfileError]) -> VolunteerOperationError {
     )
 }
 
+impl VolunteersApi {
+    /// The volunteer's recorded and honour hours, for a profile the caller may already read.
+    async fn hours_of(&self, volunteer: UserId) -> Result<VolunteerHours, VolunteerOperationError> {
+        let today = Utc::now()
+            .with_timezone(&self.state.config.time_zone)
+            .date_naive();
+        honours::hours_of(&self.state.db, volunteer, today)
+            .await
+            .map_err(|e| rejected(from_store_error(&e)))
+    }
+}
+
 #[OpenApi(tag = "ApiTags::Volunteers")]
 impl VolunteersApi {
     /// List volunteer skills
@@ -404,7 +442,10 @@ impl VolunteersApi {
         let profile = usecases::save_own(&self.state.db, user.id, update, now_utc())
             .await
             .map_err(map_error)?;
-        Ok(Json(VolunteerProfileView::new(&user, &profile, true)))
+        let hours = self.hours_of(profile.user_id).await?;
+        Ok(Json(VolunteerProfileView::new(
+            &user, &profile, true, hours,
+        )))
     }
 
     /// Show my volunteer profile
@@ -423,7 +464,10 @@ impl VolunteersApi {
             usecases::view(&self.state.db, principal, id, false, now_utc())
                 .await
                 .map_err(map_error)?;
-        Ok(Json(VolunteerProfileView::new(&user, &profile, unmasked)))
+        let hours = self.hours_of(profile.user_id).await?;
+        Ok(Json(VolunteerProfileView::new(
+            &user, &profile, unmasked, hours,
+        )))
     }
 
     /// Show a volunteer's profile
@@ -452,7 +496,10 @@ impl VolunteersApi {
         )
         .await
         .map_err(map_error)?;
-        Ok(Json(VolunteerProfileView::new(&user, &profile, unmasked)))
+        let hours = self.hours_of(profile.user_id).await?;
+        Ok(Json(VolunteerProfileView::new(
+            &user, &profile, unmasked, hours,
+        )))
     }
 
     /// Verify a volunteer (实名认证)
@@ -486,7 +533,10 @@ impl VolunteersApi {
         )
         .await
         .map_err(map_error)?;
-        Ok(Json(VolunteerProfileView::new(&user, &profile, unmasked)))
+        let hours = self.hours_of(profile.user_id).await?;
+        Ok(Json(VolunteerProfileView::new(
+            &user, &profile, unmasked, hours,
+        )))
     }
 
     /// Add a credential

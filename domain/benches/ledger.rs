@@ -1,5 +1,7 @@
-//! Points credit throughput: `ledger::store::post` (the one write path: key lookup, savepoint,
-//! guarded balance updates, entries) against the bare statements of a credit run the same way —
+//! Points credit throughput: `ledger::store::post` crediting person accounts (the one write
+//! path: key lookup, savepoint, guarded balance updates, entries, the issuing community's
+//! policy and the person's new lot) against the bare statements of such a credit run the same
+//! way —
 //! same engine, threads, durability and transaction helper — and prints both rates and their
 //! ratio. SQLite always; PostgreSQL when `LINLI_BENCH_POSTGRES_URL` names a server whose
 //! user may create databases (a fresh database is created and dropped).
@@ -11,12 +13,14 @@
 use std::time::Instant;
 
 use diesel::prelude::*;
+use linli_domain::accounts::rules::check_registration;
+use linli_domain::accounts::{Locale, store as accounts};
 use linli_domain::areas::AreaId;
 use linli_domain::db::{self, AnyConnection, ConnectionManager, DatabaseUrl, migrate};
 use linli_domain::ledger::{
     AccountId, AccountKind, AccountOwner, Cause, NewTransfer, Points, TransferKind, store,
 };
-use linli_domain::schema::{areas, ledger_accounts, ledger_entries, ledger_transfers};
+use linli_domain::schema::{areas, ledger_accounts, ledger_entries, ledger_lots, ledger_transfers};
 use linli_domain::time::now_utc;
 
 const THREADS: usize = 4;
@@ -45,42 +49,67 @@ fn main() {
     }
 }
 
+/// Connections as the service opens them, but waiting up to a minute for SQLite's write lock:
+/// on a machine shared with builds a commit's fsync can keep it longer than the service's
+/// 5 s, and a throughput measurement should wait rather than fail. Both phases use it.
 fn manager(url: &DatabaseUrl) -> ConnectionManager {
-    ConnectionManager::new(url.clone(), db::SqliteOptions::default())
+    let options = db::SqliteOptions {
+        busy_timeout: std::time::Duration::from_secs(60),
+        ..db::SqliteOptions::default()
+    };
+    ConnectionManager::new(url.clone(), options)
 }
 
-/// (debit, credit) pairs: each community's issuance account credits its four other accounts.
-fn setup(url: &DatabaseUrl) -> Vec<(AccountId, AccountId)> {
+/// People credited per community.
+const PEOPLE_PER_COMMUNITY: usize = 16;
+
+/// (debit, credit, community) triples: each community's issuance account credits its residents' person
+/// accounts, as an earning does — so each credit also reads the issuing community's policy
+/// and opens a lot.
+fn setup(url: &DatabaseUrl) -> Vec<(AccountId, AccountId, i64)> {
     let mut conn = manager(url).open().expect("opens");
     migrate::run_pending(&mut conn).expect("migrates");
     linli_domain::seed::demo_areas(&mut conn, now_utc()).expect("areas");
-    let communities: Vec<i64> = areas::table
+    let communities: Vec<(i64, String)> = areas::table
         .filter(areas::level.eq("community"))
-        .select(areas::id)
+        .select((areas::id, areas::code))
         .load(&mut conn)
         .expect("communities");
     let mut pairs = Vec::new();
-    for community in communities {
-        let account = |conn: &mut AnyConnection, kind| {
-            store::account_for(
-                conn,
-                AccountOwner::System {
-                    community: AreaId(community),
-                    kind,
-                },
-                now_utc(),
+    for (community, code) in communities {
+        let issuance = store::account_for(
+            &mut conn,
+            AccountOwner::System {
+                community: AreaId(community),
+                kind: AccountKind::Issuance,
+            },
+            now_utc(),
+        )
+        .expect("an account")
+        .id;
+        let grid = areas::table
+            .filter(areas::code.eq(format!("{code}-g1")))
+            .select(areas::id)
+            .first::<i64>(&mut conn)
+            .expect("a grid");
+        for i in 0..PEOPLE_PER_COMMUNITY {
+            let phone = format!("136{community:04}{i:04}");
+            let account = check_registration(
+                &phone,
+                "bench-password",
+                &format!("居民{i}"),
+                Some(AreaId(grid)),
+                Locale::ZhCn,
+                None,
             )
-            .expect("an account")
-            .id
-        };
-        let issuance = account(&mut conn, AccountKind::Issuance);
-        for kind in [
-            AccountKind::Redemption,
-            AccountKind::Expiry,
-            AccountKind::DonationPool,
-            AccountKind::Escrow,
-        ] {
-            pairs.push((issuance, account(&mut conn, kind)));
+            .expect("a valid account");
+            // The hash is never checked: nobody signs in to a benchmark.
+            let user =
+                accounts::insert(&mut conn, &account, "not-a-hash", now_utc()).expect("a person");
+            let person = store::account_for(&mut conn, AccountOwner::Person(user.id), now_utc())
+                .expect("an account")
+                .id;
+            pairs.push((issuance, person, community));
         }
     }
     pairs
@@ -88,7 +117,7 @@ fn setup(url: &DatabaseUrl) -> Vec<(AccountId, AccountId)> {
 
 fn run(engine: &str, url: &DatabaseUrl) {
     let pairs = setup(url);
-    let ours = rate(url, &pairs, |conn, n, (debit, credit)| {
+    let ours = rate(url, &pairs, |conn, n, (debit, credit, _)| {
         db::write(conn, |conn| {
             store::post(
                 conn,
@@ -108,8 +137,8 @@ fn run(engine: &str, url: &DatabaseUrl) {
         .map(|_| ())
         .expect("posted");
     });
-    let bare = rate(url, &pairs, |conn, n, (debit, credit)| {
-        db::write(conn, |conn| bare_credit(conn, n, debit, credit)).expect("posted");
+    let bare = rate(url, &pairs, |conn, n, (debit, credit, community)| {
+        db::write(conn, |conn| bare_credit(conn, n, debit, credit, community)).expect("posted");
     });
     println!(
         "{engine}: {CREDITS} credits on {THREADS} threads — ledger {ours:.0}/s, bare statements {bare:.0}/s, ratio {:.2}",
@@ -117,13 +146,14 @@ fn run(engine: &str, url: &DatabaseUrl) {
     );
 }
 
-/// The statements a credit needs and nothing else: the transfer, the guarded debit, the credit,
-/// the two entries.
+/// The statements a person credit needs and nothing else: the transfer, the guarded debit, the
+/// credit, the two entries, the lot.
 fn bare_credit(
     conn: &mut AnyConnection,
     n: usize,
     debit: AccountId,
     credit: AccountId,
+    community: i64,
 ) -> Result<(), diesel::result::Error> {
     let now = now_utc();
     let id: i64 = diesel::insert_into(ledger_transfers::table)
@@ -165,14 +195,26 @@ fn bare_credit(
             ))
             .execute(conn)?;
     }
+    // The person's new lot, with the expiry a policy of 24 months gives.
+    diesel::insert_into(ledger_lots::table)
+        .values((
+            ledger_lots::account_id.eq(credit.0),
+            ledger_lots::source_transfer_id.eq(id),
+            ledger_lots::community_id.eq(community),
+            ledger_lots::amount.eq(5),
+            ledger_lots::remaining.eq(5),
+            ledger_lots::expires_at.eq(now + chrono::Months::new(24)),
+            ledger_lots::created_at.eq(now),
+        ))
+        .execute(conn)?;
     Ok(())
 }
 
 /// Credits per second of `credit` run `CREDITS` times over `THREADS` threads.
 fn rate(
     url: &DatabaseUrl,
-    pairs: &[(AccountId, AccountId)],
-    credit: impl Fn(&mut AnyConnection, usize, (AccountId, AccountId)) + Sync,
+    pairs: &[(AccountId, AccountId, i64)],
+    credit: impl Fn(&mut AnyConnection, usize, (AccountId, AccountId, i64)) + Sync,
 ) -> f64 {
     let started = Instant::now();
     std::thread::scope(|scope| {

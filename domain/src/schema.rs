@@ -322,6 +322,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     need_disputes,
     need_reminders,
     need_offers,
+    points_statements,
+    honour_hours,
     matching_generation,
     rewards,
     redemptions,
@@ -1110,3 +1112,53 @@ diesel::table! {
 }
 
 diesel::joinable!(ledger_lot_uses -> ledger_lots (lot_id));
+
+diesel::table! {
+    /// Monthly points statements sent; one per person and month.
+    points_statements (id) {
+        /// Surrogate key.
+        id -> BigInt,
+        /// Whose.
+        user_id -> BigInt,
+        /// The month covered, `YYYY-MM` in the display time zone.
+        period -> Text,
+        /// Balance before the month.
+        opening -> BigInt,
+        /// Points that came in (earned, granted, received).
+        earned -> BigInt,
+        /// Points that went out (redeemed, given), net of holds released.
+        spent -> BigInt,
+        /// Points that lapsed.
+        expired -> BigInt,
+        /// Balance after the month.
+        closing -> BigInt,
+        /// Points on hold at the end of the month.
+        on_hold -> BigInt,
+        /// When it was sent.
+        sent_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// Honour hours staff added to volunteers; append-only, kept apart from recorded hours.
+    honour_hours (id) {
+        /// Surrogate key.
+        id -> BigInt,
+        /// The volunteer.
+        volunteer_id -> BigInt,
+        /// The community whose policy capped them.
+        community_id -> BigInt,
+        /// Whole hours, positive.
+        hours -> BigInt,
+        /// The local calendar year they count towards.
+        year -> Integer,
+        /// Why, in words.
+        reason -> Text,
+        /// The staff member who added them.
+        added_by -> BigInt,
+        /// The staff member's scoped Idempotency-Key.
+        idempotency_key -> Text,
+        /// When they were added.
+        created_at -> Timestamp,
+    }
+}

@@ -1,5 +1,6 @@
-//! Demo data for a first look at Linli: a district modelled on a real street office's report.
-//! Running it again finds what is there and adds only what is missing.
+//! Demo data for a first look at Linli: a district modelled on a real street office's report,
+//! with a points history in 东关社区. Running it again finds what is there and adds only what
+//! is missing.
 
 use chrono::NaiveDateTime;
 
@@ -13,6 +14,7 @@ use crate::areas::{AreaLevel, NewArea};
 use crate::db::{self, AnyConnection, Db, StoreError};
 
 mod organizations;
+mod points;
 
 /// The demo district's code; its presence marks a seeded database.
 pub const DEMO_DISTRICT_CODE: &str = "610702";
@@ -179,6 +181,7 @@ pub async fn demo(db: &Db, now: NaiveDateTime) -> Result<SeedReport, SeedError> 
     })?;
     report.organizations = total;
     report.organizations_created = created;
+    points::seed(db, now).await?;
     Ok(report)
 }
 

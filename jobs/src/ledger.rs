@@ -1,9 +1,12 @@
-//! Ledger jobs: prove every night that no point was lost or doubled, and hand back points
-//! whose redemption was never fulfilled.
+//! Ledger jobs: prove every night that no point was lost or doubled, hand back points whose
+//! redemption was never fulfilled, expire lapsed lots, and send each month's statements.
 
-use chrono::{Duration, NaiveDateTime};
+use chrono::{Duration, NaiveDate, NaiveDateTime, NaiveTime, TimeZone};
+use linli_domain::accounts::UserId;
 use linli_domain::db::{self, StoreError};
-use linli_domain::ledger::{AccountOwner, HoldError, Resolution, expiry, lots, store};
+use linli_domain::ledger::{
+    AccountOwner, HoldError, Resolution, expiry, lots, monthly, rules, store,
+};
 use linli_domain::notifications::{Notice, notify};
 use linli_domain::rewards::usecases::{RedemptionError, expire_for_hold};
 
@@ -17,25 +20,27 @@ const HOLD_BATCH: i64 = 200;
 /// enough that a batch holds the write lock about a second, well inside the 5 s busy timeout.
 const LOT_BATCH: i64 = 20_000;
 
+/// People sent their monthly statement per transaction.
+const STATEMENT_BATCH: i64 = 200;
+
 /// How far ahead people are told that points will lapse.
 const EXPIRY_NOTICE_DAYS: i64 = 30;
 
 /// Checks every ledger invariant against one snapshot. A violation fails the run (an error in
 /// the log, a failed run in `list_job_runs`, a non-zero `linli_ledger_violations` gauge), so
-/// nobody can miss it; the counts of a clean run are kept in the run's record.
+/// nobody can miss it; the counts of a clean run are kept in the run's record. Each community's
+/// clearing position (通存通兑) is published as `linli_ledger_clearing_position{community}`.
 pub async fn reconcile_ledger(context: JobContext) -> Result<Counts, JobError> {
     let report = context
         .db
         .run(|conn| db::read_snapshot(conn, store::reconcile))
         .await?;
-    let violations = report.unbalanced_transfers.len()
-        + report.mismatched_accounts.len()
-        + report.negative_accounts.len()
-        + report.escrow_mismatches.len()
-        + report.bad_holds.len()
-        + report.lot_mismatches.len()
-        + usize::from(report.balance_sum != 0);
+    let violations = report.violations();
     metrics::gauge!("linli_ledger_violations").set(violations as f64);
+    for p in &report.clearing_positions {
+        metrics::gauge!("linli_ledger_clearing_position", "community" => p.community.0.to_string())
+            .set(p.position.0 as f64);
+    }
     if !report.is_sound() {
         tracing::error!(?report, "the points ledger is out of balance");
         return Err(JobError::Invariant(format!(
@@ -140,6 +145,76 @@ pub async fn expire_points(context: JobContext) -> Result<Counts, JobError> {
         ("points_expired", points_expired),
         ("people_told", told),
     ]))
+}
+
+/// Sends each person whose points moved in the month before the slot's day (the 1st, on the
+/// default schedule) their statement of that month — opening balance, earned, spent, expired,
+/// closing balance and holds — in the app and by email as they chose. Each statement is
+/// recorded with the notice in one transaction, keyed by person and month, so a run taken over
+/// or started again sends nobody a second one.
+pub async fn send_points_statements(context: JobContext) -> Result<Counts, JobError> {
+    let (now, zone) = (context.now, context.zone);
+    let day = context
+        .slot
+        .as_str()
+        .get(..10)
+        .and_then(|raw| NaiveDate::parse_from_str(raw, "%Y-%m-%d").ok())
+        .ok_or_else(|| JobError::Invariant(format!("slot {} names no day", context.slot)))?;
+    let (period, first, next) = rules::month_before(day)
+        .ok_or_else(|| JobError::Invariant(format!("no month before {day}")))?;
+    let from = local_midnight(first, zone)?;
+    let to = local_midnight(next, zone)?;
+    let (mut sent, mut after) = (0u64, UserId(0));
+    loop {
+        let period = period.clone();
+        let (batch, last, done) = context
+            .db
+            .run(move |conn| {
+                db::write(conn, |conn| {
+                    let people = monthly::people_active(conn, from, to, after, STATEMENT_BATCH)?;
+                    let mut done = 0u64;
+                    for &(user, account) in &people {
+                        let f = monthly::figures(conn, account, from, to)?;
+                        if !monthly::record_sent(conn, user, &period, &f, now)? {
+                            continue;
+                        }
+                        let notice = Notice::PointsStatement {
+                            period: period.clone(),
+                            opening: f.opening.0,
+                            earned: f.earned.0,
+                            spent: f.spent.0,
+                            expired: f.expired.0,
+                            closing: f.closing.0,
+                            on_hold: f.on_hold.0,
+                        };
+                        notify(conn, now, user, notice)?;
+                        done += 1;
+                    }
+                    let last = people.last().map(|(user, _)| *user);
+                    Ok::<_, StoreError>((people.len(), last, done))
+                })
+            })
+            .await?;
+        sent += done;
+        match last {
+            Some(user) if i64::try_from(batch).unwrap_or(0) == STATEMENT_BATCH => after = user,
+            _ => break,
+        }
+    }
+    Ok(Counts::from([("statements_sent", sent)]))
+}
+
+/// Midnight of `day` in `zone`, as UTC (the first valid instant when a clock change skips it).
+fn local_midnight(day: NaiveDate, zone: chrono_tz::Tz) -> Result<NaiveDateTime, JobError> {
+    let midnight = day.and_time(NaiveTime::MIN);
+    zone.from_local_datetime(&midnight)
+        .earliest()
+        .or_else(|| {
+            zone.from_local_datetime(&(midnight + Duration::hours(1)))
+                .earliest()
+        })
+        .map(|at| at.naive_utc())
+        .ok_or_else(|| JobError::Invariant(format!("{day} has no midnight in {zone}")))
 }
 
 /// A UTC time as a date in the display zone.

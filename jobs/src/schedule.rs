@@ -52,6 +52,12 @@ pub const CATALOGUE: &[JobSpec] = &[
         run: |context| Box::pin(ledger::expire_points(context)),
     },
     JobSpec {
+        name: "send_points_statements",
+        default_schedule: "0 0 9 1 * *",
+        reason: "sends each person whose points moved last month the month's statement, once, in the app and by email",
+        run: |context| Box::pin(ledger::send_points_statements(context)),
+    },
+    JobSpec {
         name: "purge_delivered_outbox",
         default_schedule: "0 37 3 * * *",
         reason: "removes delivered outbox messages (and long-dead ones) past their retention so the queue stays small",

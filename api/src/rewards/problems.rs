@@ -79,8 +79,9 @@ pub fn map_reward(error: RewardError) -> RewardOperationError {
 #[derive(Debug, ApiResponse)]
 #[oai(bad_request_handler = "reject")]
 pub enum RedemptionOperationError {
-    /// Not allowed: no live proxy consent (`no_proxy_consent`), not living in the reward's
-    /// community (`not_in_community`), no staff-verified birth date for an age-gated reward
+    /// Not allowed: no live proxy consent (`no_proxy_consent`), living in no community
+    /// (`not_in_community`), a reward of another street's community (`reward_in_other_street`;
+    /// points are honoured across the communities of one street), no staff-verified birth date for an age-gated reward
     /// (`age_not_verified`), too young (`below_minimum_age`), a partner key without
     /// `redemptions:write` (`missing_scope`) or an unverified organization
     /// (`organization_not_verified`), or a list the caller may not read (`forbidden`).
@@ -140,6 +141,9 @@ pub fn map_redemption(error: RedemptionError) -> RedemptionOperationError {
         }
         RedemptionError::NotInCommunity => {
             E::Forbidden(p(StatusCode::FORBIDDEN, "not_in_community", detail))
+        }
+        RedemptionError::OtherStreet => {
+            E::Forbidden(p(StatusCode::FORBIDDEN, "reward_in_other_street", detail))
         }
         RedemptionError::AgeNotVerified => {
             E::Forbidden(p(StatusCode::FORBIDDEN, "age_not_verified", detail))

@@ -1,19 +1,24 @@
 //! Bulk awards: staff credit up to 1,000 people at once (an event, a season's thanks), all in
 //! one write transaction — every line or none. Each line is a grant from the person's
 //! community issuance account with its own key derived from the caller's, so a retry replays
-//! the whole award and moves nothing.
+//! the whole award and moves nothing; the lines are posted in sets, not one by one.
+
+use std::collections::BTreeMap;
 
 use chrono::NaiveDateTime;
+use diesel::prelude::*;
 
-use super::store;
+use super::bulk::{self, Grant};
 use super::usecases::community_of;
 use super::{
-    AccountKind, AccountOwner, Cause, NewTransfer, Points, PostError, Posted, TransferKind,
+    AccountKind, AccountOwner, Cause, NewTransfer, Points, PostError, Transfer, TransferKind,
+    rules, store,
 };
 use crate::access::Principal;
-use crate::accounts::{UserId, store as accounts};
+use crate::accounts::UserId;
 use crate::audit::{self, NewAuditEvent};
-use crate::db::{self, Db, StoreError, TransactionError};
+use crate::db::{self, AnyConnection, Db, StoreError, TransactionError};
+use crate::schema::{areas, users};
 
 /// The most lines one award holds.
 pub const MAX_LINES: usize = 1000;
@@ -129,6 +134,8 @@ pub struct Awarded {
 }
 
 /// Credits every line from the person's community issuance account, or none; audited once.
+/// The reach of every line is read in one query and the grants are posted in sets
+/// ([`bulk::post_grants`]); a retry with the key finds every line posted and moves nothing.
 pub async fn award_bulk(
     db: &Db,
     principal: Principal,
@@ -140,79 +147,115 @@ pub async fn award_bulk(
     let staff = principal.user.id;
     db.run(move |conn| {
         db::write(conn, |conn| {
+            let ids: Vec<i64> = lines.iter().map(|l| l.person.0).collect();
+            let homes: BTreeMap<i64, String> = users::table
+                .inner_join(areas::table)
+                .filter(users::id.eq_any(&ids))
+                .select((users::id, areas::path))
+                .load::<(i64, String)>(conn)?
+                .into_iter()
+                .collect();
             let mut problems = Vec::new();
-            let mut targets = Vec::with_capacity(lines.len());
+            let mut grants = Vec::with_capacity(lines.len());
             for (i, line) in lines.iter().enumerate() {
-                let reach = accounts::with_home_path(conn, line.person)?
-                    .and_then(|(_, path)| path)
+                let reach = homes
+                    .get(&line.person.0)
                     .filter(|p| principal.is_staff_over(p))
-                    .and_then(|p| community_of(&p));
+                    .and_then(|p| community_of(p));
                 match reach {
-                    Some(community) => targets.push(community),
+                    Some(community) => grants.push(Grant {
+                        key: format!("user:{}:{key}:{i}", staff.0),
+                        person: line.person,
+                        community,
+                        points: line.points,
+                        memo: line.reason.trim().to_owned(),
+                    }),
                     None => problems.push((i, LineProblem::PersonNotFound)),
                 }
             }
             if !problems.is_empty() {
                 return Err(AwardError::Lines(problems));
             }
-            let mut replayed = 0usize;
-            let mut total = 0i64;
-            for (i, (line, community)) in lines.iter().zip(&targets).enumerate() {
-                let issuance = store::account_for(
-                    conn,
-                    AccountOwner::System {
-                        community: *community,
-                        kind: AccountKind::Issuance,
-                    },
-                    now,
-                )?;
-                let to = store::account_for(conn, AccountOwner::Person(line.person), now)?;
-                let posted = store::post(
-                    conn,
-                    now,
-                    &NewTransfer {
-                        idempotency_key: format!("user:{}:{key}:{i}", staff.0),
-                        kind: TransferKind::Grant,
-                        debit: issuance.id,
-                        credit: to.id,
-                        amount: Points(line.points),
-                        cause: Cause::new("award", format!("{}:{key}", staff.0)),
-                        actor: Some(staff),
-                        memo: line.reason.trim().to_owned(),
-                    },
-                )?;
-                if let Posted::Replayed(_) = posted {
-                    replayed += 1;
+            let cause = format!("{}:{key}", staff.0);
+            let total: i64 = lines.iter().map(|l| l.points).sum();
+            let keys: Vec<String> = grants.iter().map(|g| g.key.clone()).collect();
+            let posted = store::by_keys(conn, &keys)?;
+            if !posted.is_empty() {
+                if posted.len() != grants.len() || !same_award(conn, &grants, &posted, &cause, now)?
+                {
+                    // The key was used for another award.
+                    return Err(AwardError::Refused(PostError::KeyReused));
                 }
-                total += line.points;
+                return Ok(Awarded {
+                    lines: lines.len(),
+                    points: total,
+                    replayed: true,
+                });
             }
-            if replayed != 0 && replayed != lines.len() {
-                // The key was used for a shorter award: this is another one.
-                return Err(AwardError::Refused(PostError::KeyReused));
-            }
-            if replayed == 0 {
-                audit::store::record(
-                    conn,
-                    &NewAuditEvent {
-                        actor: Some(staff),
-                        on_behalf_of: None,
-                        action: "points.awarded",
-                        subject_type: "award",
-                        subject_id: key.clone(),
-                        area: targets.first().copied(),
-                        detail: serde_json::json!({"lines": lines.len(), "points": total}),
-                    },
-                    now,
-                )?;
-            }
+            bulk::post_grants(conn, now, &grants, &cause, staff)?;
+            audit::store::record(
+                conn,
+                &NewAuditEvent {
+                    actor: Some(staff),
+                    on_behalf_of: None,
+                    action: "points.awarded",
+                    subject_type: "award",
+                    subject_id: key.clone(),
+                    area: grants.first().map(|g| g.community),
+                    detail: serde_json::json!({"lines": lines.len(), "points": total}),
+                },
+                now,
+            )?;
             Ok(Awarded {
                 lines: lines.len(),
                 points: total,
-                replayed: replayed == lines.len(),
+                replayed: false,
             })
         })
     })
     .await
+}
+
+/// Whether `posted` are exactly the grants asked again (a retry), line by line.
+fn same_award(
+    conn: &mut AnyConnection,
+    grants: &[Grant],
+    posted: &[Transfer],
+    cause: &str,
+    now: NaiveDateTime,
+) -> Result<bool, StoreError> {
+    let by_key: BTreeMap<&str, &Transfer> = posted
+        .iter()
+        .map(|t| (t.idempotency_key.as_str(), t))
+        .collect();
+    for grant in grants {
+        let Some(stored) = by_key.get(grant.key.as_str()) else {
+            return Ok(false);
+        };
+        let issuance = store::account_for(
+            conn,
+            AccountOwner::System {
+                community: grant.community,
+                kind: AccountKind::Issuance,
+            },
+            now,
+        )?;
+        let to = store::account_for(conn, AccountOwner::Person(grant.person), now)?;
+        let asked = NewTransfer {
+            idempotency_key: grant.key.clone(),
+            kind: TransferKind::Grant,
+            debit: issuance.id,
+            credit: to.id,
+            amount: Points(grant.points),
+            cause: Cause::new("award", cause),
+            actor: None,
+            memo: grant.memo.clone(),
+        };
+        if !rules::is_same_movement(stored, &asked) {
+            return Ok(false);
+        }
+    }
+    Ok(true)
 }
 
 #[cfg(test)]

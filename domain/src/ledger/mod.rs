@@ -7,9 +7,12 @@
 //! be changed (triggers), and corrections are reversals linked to what they correct.
 
 pub mod awards;
+pub mod bulk;
+pub mod clearing;
 pub mod earning;
 pub mod expiry;
 pub mod lots;
+pub mod monthly;
 pub mod rules;
 pub mod store;
 pub mod usecases;
@@ -471,6 +474,10 @@ pub struct Reconciliation {
     pub bad_holds: Vec<HoldId>,
     /// Person accounts whose open lots do not hold exactly their balance.
     pub lot_mismatches: Vec<AccountId>,
+    /// Each community's clearing position towards the others of its street (通存通兑).
+    pub clearing_positions: Vec<clearing::ClearingPosition>,
+    /// Streets whose clearing positions do not sum to zero.
+    pub unbalanced_streets: Vec<AreaId>,
 }
 
 impl Reconciliation {
@@ -483,5 +490,18 @@ impl Reconciliation {
             && self.escrow_mismatches.is_empty()
             && self.bad_holds.is_empty()
             && self.lot_mismatches.is_empty()
+            && self.unbalanced_streets.is_empty()
+    }
+
+    /// How many invariants are broken, counting each offending row once.
+    pub fn violations(&self) -> usize {
+        self.unbalanced_transfers.len()
+            + self.mismatched_accounts.len()
+            + self.negative_accounts.len()
+            + self.escrow_mismatches.len()
+            + self.bad_holds.len()
+            + self.lot_mismatches.len()
+            + self.unbalanced_streets.len()
+            + usize::from(self.balance_sum != 0)
     }
 }

@@ -1,6 +1,8 @@
 //! Pure ledger rules: what a valid transfer is, when a retry is the same movement, and which
 //! transfer corrects or resolves another.
 
+use chrono::{Datelike, NaiveDate};
+
 use super::{
     Cause, Hold, HoldStatus, NewTransfer, Points, PostError, Resolution, Transfer, TransferKind,
 };
@@ -88,6 +90,64 @@ pub fn resolution_of(
         memo: memo.to_owned(),
     };
     (transfer, status)
+}
+
+/// What a monthly statement tells a person about one period.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct MonthlyFigures {
+    /// Balance before the period.
+    pub opening: Points,
+    /// Points that came in: earned, granted, received, given back by a correction.
+    pub earned: Points,
+    /// Points that went out (redeemed, donated, given), net of holds released.
+    pub spent: Points,
+    /// Points that lapsed.
+    pub expired: Points,
+    /// Balance after the period.
+    pub closing: Points,
+    /// Points on hold at the end of the period.
+    pub on_hold: Points,
+}
+
+/// Sums a period's signed entries into a statement's figures: in = every credit except a
+/// released hold; expired = every expiry; spent = every other debit, less the holds released.
+/// So `opening + earned − spent − expired = closing` always holds.
+pub fn monthly_figures(
+    opening: Points,
+    entries: &[(TransferKind, Points)],
+    on_hold: Points,
+) -> MonthlyFigures {
+    let (mut earned, mut spent, mut expired, mut net) = (0i64, 0i64, 0i64, 0i64);
+    for (kind, amount) in entries {
+        let amount = amount.0;
+        net += amount;
+        match kind {
+            TransferKind::Expire => expired -= amount,
+            TransferKind::Release => spent -= amount,
+            _ if amount > 0 => earned += amount,
+            _ => spent -= amount,
+        }
+    }
+    MonthlyFigures {
+        opening,
+        earned: Points(earned),
+        spent: Points(spent),
+        expired: Points(expired),
+        closing: Points(opening.0 + net),
+        on_hold,
+    }
+}
+
+/// The calendar month before the month of `day`, as `YYYY-MM` and its first and last day.
+pub fn month_before(day: NaiveDate) -> Option<(String, NaiveDate, NaiveDate)> {
+    let first_of_this = day.with_day(1)?;
+    let last_of_previous = first_of_this.pred_opt()?;
+    let first_of_previous = last_of_previous.with_day(1)?;
+    Some((
+        first_of_previous.format("%Y-%m").to_string(),
+        first_of_previous,
+        first_of_this,
+    ))
 }
 
 /// Sum of signed amounts, refusing overflow rather than wrapping.
@@ -206,6 +266,41 @@ mod tests {
             (AccountId(1), HoldStatus::Expired)
         );
         assert_eq!(release.cause, Cause::new("hold", 3));
+    }
+
+    #[test]
+    fn a_month_adds_up_from_opening_to_closing() {
+        let entries = [
+            (TransferKind::Earn, Points(100)),
+            (TransferKind::Hold, Points(-30)),
+            (TransferKind::Release, Points(30)),
+            (TransferKind::Hold, Points(-20)),
+            (TransferKind::Donate, Points(-5)),
+            (TransferKind::Expire, Points(-10)),
+            (TransferKind::Grant, Points(7)),
+        ];
+        let f = monthly_figures(Points(40), &entries, Points(20));
+        assert_eq!(
+            (f.earned, f.spent, f.expired, f.closing, f.on_hold),
+            (Points(107), Points(25), Points(10), Points(112), Points(20))
+        );
+        assert_eq!(
+            f.opening.0 + f.earned.0 - f.spent.0 - f.expired.0,
+            f.closing.0
+        );
+    }
+
+    #[test]
+    fn the_month_before_wraps_the_year() {
+        let day = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).expect("a date");
+        assert_eq!(
+            month_before(day(2027, 1, 1)),
+            Some(("2026-12".to_owned(), day(2026, 12, 1), day(2027, 1, 1)))
+        );
+        assert_eq!(
+            month_before(day(2026, 3, 15)).map(|m| m.0),
+            Some("2026-02".to_owned())
+        );
     }
 
     #[test]

@@ -11,7 +11,7 @@ use super::lots::Prefer;
 use super::{
     Account, AccountId, AccountKind, AccountOwner, Cause, Hold, HoldError, HoldId, HoldStatus,
     NewHold, NewTransfer, Points, PostError, Posted, Reconciliation, Resolution, Transfer,
-    TransferId, TransferKind, lots, rules,
+    TransferId, TransferKind, clearing, lots, rules,
 };
 use crate::accounts::UserId;
 use crate::areas::AreaId;
@@ -511,6 +511,17 @@ pub fn transfer(conn: &mut AnyConnection, id: TransferId) -> Result<Option<Trans
         .transpose()
 }
 
+/// The transfers posted with any of `keys`.
+pub fn by_keys(conn: &mut AnyConnection, keys: &[String]) -> Result<Vec<Transfer>, StoreError> {
+    ledger_transfers::table
+        .filter(ledger_transfers::idempotency_key.eq_any(keys))
+        .select(TransferRow::as_select())
+        .load(conn)?
+        .into_iter()
+        .map(Transfer::try_from)
+        .collect()
+}
+
 fn find_by_key(conn: &mut AnyConnection, key: &str) -> Result<Option<Transfer>, StoreError> {
     ledger_transfers::table
         .filter(ledger_transfers::idempotency_key.eq(key))
@@ -804,7 +815,11 @@ pub fn reconcile(conn: &mut AnyConnection) -> Result<Reconciliation, StoreError>
         .map(HoldId)
         .collect();
     let lot_mismatches = lots::mismatches(conn)?;
+    let clearing_positions = clearing::positions(conn)?;
+    let unbalanced_streets = clearing::unbalanced_streets(&clearing_positions);
     Ok(Reconciliation {
+        clearing_positions,
+        unbalanced_streets,
         transfers,
         lot_mismatches,
         unbalanced_transfers,

@@ -158,6 +158,23 @@ pub enum Notice {
         /// The first day any of them lapses, in the display time zone, `YYYY-MM-DD`.
         expires_on: String,
     },
+    /// Told to each person whose points moved last month, on the 1st: the month's statement.
+    PointsStatement {
+        /// The month, `YYYY-MM` in the display time zone.
+        period: String,
+        /// Balance before the month.
+        opening: i64,
+        /// Points that came in.
+        earned: i64,
+        /// Points that went out, net of holds released.
+        spent: i64,
+        /// Points that lapsed.
+        expired: i64,
+        /// Balance after the month.
+        closing: i64,
+        /// Points on hold at the end of the month.
+        on_hold: i64,
+    },
 }
 
 impl Notice {
@@ -176,6 +193,7 @@ impl Notice {
             Self::NeedEscalated { .. } => "need.escalated",
             Self::NeedOffered { .. } => "need.offered",
             Self::PointsExpiring { .. } => "points.expiring",
+            Self::PointsStatement { .. } => "points.statement",
         }
     }
 
@@ -191,7 +209,7 @@ impl Notice {
             Self::NeedReminder { .. } | Self::NeedEscalated { .. } | Self::NeedOffered { .. } => {
                 Category::Needs
             }
-            Self::PointsExpiring { .. } => Category::Points,
+            Self::PointsExpiring { .. } | Self::PointsStatement { .. } => Category::Points,
         }
     }
 
@@ -212,7 +230,8 @@ impl Notice {
             | Self::ActingForGranted { .. }
             | Self::ActingForRevoked { .. }
             | Self::WebhookEndpointDisabled { .. }
-            | Self::PointsExpiring { .. } => Urgency::Normal,
+            | Self::PointsExpiring { .. }
+            | Self::PointsStatement { .. } => Urgency::Normal,
         }
     }
 }

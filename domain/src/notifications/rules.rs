@@ -216,6 +216,40 @@ pub fn render(notice: &Notice, locale: Locale) -> Rendered {
                 "{points} of your points start to expire on {expires_on}. Redeem them for a reward, use them towards a paid service, or donate them to the community fund before then."
             ),
         ),
+        (
+            Notice::PointsStatement {
+                period,
+                opening,
+                earned,
+                spent,
+                expired,
+                closing,
+                on_hold,
+            },
+            Locale::ZhCn,
+        ) => (
+            format!("{period} 积分月结单"),
+            format!(
+                "{period} 您的积分：月初 {opening}，获得 {earned}，使用 {spent}，过期 {expired}，月末 {closing}；月末冻结中（待兑换）{on_hold}。明细可在“我的 → 积分”中查看和导出。"
+            ),
+        ),
+        (
+            Notice::PointsStatement {
+                period,
+                opening,
+                earned,
+                spent,
+                expired,
+                closing,
+                on_hold,
+            },
+            Locale::En,
+        ) => (
+            format!("Your points statement for {period}"),
+            format!(
+                "Your points in {period}: opening balance {opening}, earned {earned}, spent {spent}, expired {expired}, closing balance {closing}; on hold for redemptions at the end of the month: {on_hold}. See and export every line under Me → Points."
+            ),
+        ),
     };
     Rendered { title, body }
 }

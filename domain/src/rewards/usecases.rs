@@ -13,6 +13,7 @@ use crate::api_keys::{PartnerKey, Scope, rules::PartnerRefusal};
 use crate::areas::{self, Area, AreaId, AreaLevel};
 use crate::audit::{self, NewAuditEvent};
 use crate::db::{self, AnyConnection, Db, StoreError, TransactionError};
+use crate::ledger::clearing::{self, street_of};
 use crate::ledger::usecases::{PointsBalance, community_of};
 use crate::ledger::{
     AccountKind, AccountOwner, Cause, HoldError, HoldStatus, NewHold, PostError, Resolution,
@@ -84,9 +85,13 @@ pub enum RedemptionError {
     /// The person already has as many units as one person may.
     #[error("the per-person limit of this reward is reached")]
     LimitReached,
-    /// The person does not live in the reward's community.
-    #[error("the person does not live in the reward's community")]
+    /// The person lives in no community, so has no points to honour anywhere.
+    #[error("the person does not live in a community")]
     NotInCommunity,
+    /// The reward's community is in another street: points are honoured across the
+    /// communities of one street only.
+    #[error("points are honoured only in the communities of the person's own street")]
+    OtherStreet,
     /// The reward has an age gate and the person has no staff-verified birth date.
     #[error("the reward needs a birth date verified by staff")]
     AgeNotVerified,
@@ -322,7 +327,8 @@ impl Placed {
     }
 }
 
-/// Places a redemption: checks the person's community and age, takes stock by a guarded
+/// Places a redemption: checks the person's community (their own, or another of the same
+/// street: 通存通兑) and age, takes stock by a guarded
 /// statement, checks the per-person limit, and puts the points on hold — in one write
 /// transaction, so concurrent redemptions never oversell or overdraw. `key` is the caller's
 /// idempotency key: a retry returns the first redemption.
@@ -358,8 +364,15 @@ pub async fn create_redemption(
             let reward = store::reward(conn, request.reward)?.ok_or(RedemptionError::NotFound)?;
             let (_, home) =
                 accounts::with_home_path(conn, person)?.ok_or(RedemptionError::NotFound)?;
-            if home.as_deref().and_then(community_of) != Some(reward.community) {
-                return Err(RedemptionError::NotInCommunity);
+            let home = home.ok_or(RedemptionError::NotInCommunity)?;
+            let own = community_of(&home).ok_or(RedemptionError::NotInCommunity)?;
+            if own != reward.community {
+                // 通存通兑: another community of the same street honours the points.
+                let theirs =
+                    areas::store::get(conn, reward.community)?.ok_or(RedemptionError::NotFound)?;
+                if street_of(&theirs.path) != street_of(&home) {
+                    return Err(RedemptionError::OtherStreet);
+                }
             }
             check_age(conn, &reward, person, today)?;
             let points = rules::redemption_points(reward.points_cost, request.quantity)
@@ -377,10 +390,12 @@ pub async fn create_redemption(
                 return Err(RedemptionError::LimitReached);
             }
             let account = ledger::account_for(conn, AccountOwner::Person(person), now)?;
+            // The points stay in the person's own community until the reward is delivered;
+            // a capture elsewhere then goes through the two clearing accounts.
             let escrow = ledger::account_for(
                 conn,
                 AccountOwner::System {
-                    community: reward.community,
+                    community: own,
                     kind: AccountKind::Escrow,
                 },
                 now,
@@ -481,32 +496,21 @@ pub fn end_placed(
         let current = store::redemption(conn, redemption.id)?.ok_or(RedemptionError::NotFound)?;
         return Err(RedemptionError::AlreadyEnded(current.state));
     }
-    let resolution = match ending {
-        Ending::Fulfil => {
-            let sink = ledger::account_for(
-                conn,
-                AccountOwner::System {
-                    community: reward.community,
-                    kind: AccountKind::Redemption,
-                },
-                now,
-            )?;
-            Resolution::Capture(sink.id)
-        }
-        Ending::Cancel => {
-            store::restore_stock(conn, reward.id, redemption.quantity)?;
-            Resolution::Release
-        }
-        Ending::Expire => {
-            store::restore_stock(conn, reward.id, redemption.quantity)?;
-            Resolution::Expire
-        }
-    };
     let actor = match by {
         Resolver::Person(user) => Some(user),
         Resolver::Partner(_) | Resolver::System => None,
     };
     let key = format!("redemption:{}:{}", redemption.id.0, to.as_str());
+    let resolution = match ending {
+        Ending::Fulfil => {
+            let hold = ledger::hold(conn, redemption.hold)?.ok_or(RedemptionError::NotFound)?;
+            clearing::capture(conn, now, &hold, reward.community, key, actor)?;
+            return store::redemption(conn, redemption.id)?.ok_or(RedemptionError::NotFound);
+        }
+        Ending::Cancel => Resolution::Release,
+        Ending::Expire => Resolution::Expire,
+    };
+    store::restore_stock(conn, reward.id, redemption.quantity)?;
     ledger::resolve_hold(conn, now, redemption.hold, resolution, key, actor)?;
     store::redemption(conn, redemption.id)?.ok_or(RedemptionError::NotFound)
 }
@@ -521,7 +525,8 @@ fn load(
     Ok((redemption, reward, area))
 }
 
-/// Marks a redemption fulfilled: the held points go to the community's redemption account.
+/// Marks a redemption fulfilled: the held points go to the community's redemption account,
+/// through the clearing accounts when they were earned in another community of the street.
 pub async fn fulfil_redemption(
     db: &Db,
     fulfiller: Fulfiller,

@@ -189,6 +189,27 @@ mod tests {
     }
 
     #[test]
+    fn the_points_statement_email_in_both_languages() {
+        let notice = Notice::PointsStatement {
+            period: "2026-11".into(),
+            opening: 40,
+            earned: 107,
+            spent: 25,
+            expired: 10,
+            closing: 112,
+            on_hold: 20,
+        };
+        assert_snapshot(
+            "points_statement_zh_cn",
+            &shown(&compose(&notice, Locale::ZhCn, "陈晓东")),
+        );
+        assert_snapshot(
+            "points_statement_en",
+            &shown(&compose(&notice, Locale::En, "Chen Xiaodong")),
+        );
+    }
+
+    #[test]
     fn the_need_offered_email_in_both_languages() {
         let notice = Notice::NeedOffered {
             need_id: 42,

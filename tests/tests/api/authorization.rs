@@ -38,6 +38,7 @@ fn body_for(operation: &str) -> Value {
             json!({"low_income": true, "disability_level": 1, "lives_alone": true, "disabled": false, "evidence_notes": "入户核查"})
         }
         "update_area" => json!({"name_zh": "改名"}),
+        "add_honour_hours" => json!({"hours": 2, "reason": "越界测试"}),
         "update_points_policy" => {
             json!({"effective_from": "2099-01-01", "terms": {"points_per_hour": 10, "urgent_bonus_percent": 20, "relative_transfers_allowed": true}})
         }
@@ -166,6 +167,8 @@ engine_tests! {
                 let request = app
                     .client
                     .request(method.to_uppercase().parse().expect("an HTTP method"), format!("{}{url}", app.address))
+                    // Operations that move points or hours need a key before they look at anything.
+                    .header("Idempotency-Key", "walk")
                     .json(&body_for(operation_id));
                 let reply = app.send_as(&outsider, request).await;
                 walked += 1;

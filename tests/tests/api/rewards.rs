@@ -134,7 +134,8 @@ engine_tests! {
         let verified = app.put_as(&staff, &format!("/api/v1/residents/{me}/eligibility"), &json!({"low_income": false, "disability_level": 0, "lives_alone": false, "disabled": false, "evidence_notes": "户口本核验"})).await;
         assert_eq!(verified.status, 200, "{}", verified.text);
         redeem(&app, &token, "k8", &r(&elder["id"], 1)).await.assert_problem(403, "below_minimum_age");
-        redeem(&app, &outsider, "k9", &r(&item["id"], 1)).await.assert_problem(403, "not_in_community");
+        // A neighbour of the street may redeem here (通存通兑), but has no points.
+        redeem(&app, &outsider, "k9", &r(&item["id"], 1)).await.assert_problem(409, "insufficient_points");
         redeem(&app, &token, "k10", &json!({"reward_id": item["id"], "for_user_id": 1})).await.assert_problem(403, "no_proxy_consent");
         redeem(&app, &token, "k11", &r(&json!(999_999), 1)).await.assert_problem(404, "redemption_not_found");
         let (other, other_token) = app.resident("13800138002", "dongguan-g2").await;

@@ -1,0 +1,157 @@
+//! Across communities (通存通兑): points earned in one community are redeemed in another of the
+//! same street through the two clearing accounts, whose positions the reconciliation shows and
+//! which sum to zero per street; another street's rewards are refused and nothing moves.
+
+use linli_domain::access::Role;
+use linli_tests::{Reply, TestApp, engine_tests};
+use serde_json::{Value, json};
+
+async fn post_keyed(app: &TestApp, token: &str, path: &str, key: &str, body: &Value) -> Reply {
+    app.send_as(
+        token,
+        app.client
+            .post(format!("{}{path}", app.address))
+            .header("Idempotency-Key", key)
+            .json(body),
+    )
+    .await
+}
+
+/// Credits `points` to `person` by a bulk award of `staff` (from the person's own community).
+async fn award(app: &TestApp, staff: &str, person: i64, points: i64) {
+    let body =
+        json!({"awards": [{"user_id": person, "points": points, "reason": "社区活动志愿服务"}]});
+    let key = uuid::Uuid::new_v4().to_string();
+    let reply = post_keyed(app, staff, "/api/v1/points/awards", &key, &body).await;
+    assert_eq!(reply.status, 201, "{}", reply.text);
+}
+
+/// A reward of the community `community` offered by its staff.
+async fn reward(app: &TestApp, staff: &str, community: i64, cost: i64) -> Value {
+    let body = json!({"community_id": community, "kind": "service", "title_zh": "理发一次", "title_en": "A haircut", "points_cost": cost, "stock": 5});
+    let reply = app.post_as(staff, "/api/v1/rewards", &body).await;
+    assert_eq!(reply.status, 201, "{}", reply.text);
+    reply.json
+}
+
+async fn balance(app: &TestApp, token: &str) -> (i64, i64) {
+    let b = app.get_as(token, "/api/v1/points/balance").await.json;
+    (
+        b["available"].as_i64().expect("available"),
+        b["on_hold"].as_i64().expect("on hold"),
+    )
+}
+
+/// The reconciliation, asserted sound, and each community's clearing position in it.
+async fn positions(app: &TestApp, platform: &str) -> Vec<(i64, i64, i64)> {
+    let report = app.get_as(platform, "/api/v1/ledger/reconciliation").await;
+    assert_eq!(
+        (report.status, &report.json["sound"]),
+        (200, &json!(true)),
+        "{}",
+        report.text
+    );
+    let mut found: Vec<(i64, i64, i64)> = report.json["clearing_positions"]
+        .as_array()
+        .expect("positions")
+        .iter()
+        .map(|p| {
+            (
+                p["community_id"].as_i64().expect("community"),
+                p["street_id"].as_i64().expect("street"),
+                p["position"].as_i64().expect("position"),
+            )
+        })
+        .collect();
+    found.sort_unstable();
+    found
+}
+
+engine_tests! {
+    async fn points_of_one_community_are_redeemed_in_another_of_the_street_through_clearing(app: TestApp) {
+        let (_, dongguan_staff) = app.staff("13900000003", Role::CommunityStaff, Some("-dongguan")).await;
+        let (_, beiguan_staff) = app.staff("13900000004", Role::CommunityStaff, Some("-beiguan")).await;
+        let (_, platform) = app.staff("13900000099", Role::PlatformAdmin, None).await;
+        let (me, token) = app.resident("13800138000", "dongguan-g1").await;
+        award(&app, &dongguan_staff, me, 100).await;
+        let (dongguan, beiguan, street) = (app.area("dongguan").await, app.area("beiguan").await, app.area("dongdajie").await);
+        let haircut = reward(&app, &beiguan_staff, beiguan, 30).await;
+        let listed = app.get_as(&token, &format!("/api/v1/rewards?community_id={beiguan}")).await;
+        assert_eq!(listed.json.as_array().map(Vec::len), Some(1), "{}", listed.text);
+        let body = json!({"reward_id": haircut["id"], "quantity": 1});
+        let placed = post_keyed(&app, &token, "/api/v1/redemptions", "across-1", &body).await;
+        assert_eq!(placed.status, 201, "{}", placed.text);
+        assert_eq!(balance(&app, &token).await, (70, 30));
+        let before = positions(&app, &platform).await;
+        assert!(before.iter().all(|(_, _, p)| *p == 0), "nothing clears while the points are held: {before:?}");
+        let id = &placed.json["redemption"]["id"];
+        let fulfilled = app.post_as(&beiguan_staff, &format!("/api/v1/redemptions/{id}/fulfilment"), &json!({})).await;
+        assert_eq!((fulfilled.status, fulfilled.json["state"].as_str()), (200, Some("fulfilled")), "{}", fulfilled.text);
+        app.post_as(&beiguan_staff, &format!("/api/v1/redemptions/{id}/fulfilment"), &json!({})).await.assert_problem(409, "redemption_already_ended");
+        assert_eq!(balance(&app, &token).await, (70, 0));
+        let after = positions(&app, &platform).await;
+        assert_eq!(after, [(dongguan, street, 30), (beiguan, street, -30)], "dongguan's people spent 30 in beiguan");
+
+        // A cancellation across communities gives the points back and clears nothing.
+        let again = post_keyed(&app, &token, "/api/v1/redemptions", "across-2", &body).await;
+        assert_eq!(again.status, 201, "{}", again.text);
+        let id = &again.json["redemption"]["id"];
+        let cancelled = app.post_as(&token, &format!("/api/v1/redemptions/{id}/cancellation"), &json!({})).await;
+        assert_eq!(cancelled.status, 200, "{}", cancelled.text);
+        assert_eq!(balance(&app, &token).await, (70, 0));
+        let unchanged = positions(&app, &platform).await;
+        assert_eq!(unchanged, after);
+
+        // Beiguan's people spending in dongguan bring the positions back towards zero.
+        let (neighbour, neighbour_token) = app.resident("13800138001", "beiguan-g2").await;
+        award(&app, &beiguan_staff, neighbour, 50).await;
+        let rice = reward(&app, &dongguan_staff, dongguan, 20).await;
+        let placed = post_keyed(&app, &neighbour_token, "/api/v1/redemptions", "across-3", &json!({"reward_id": rice["id"]})).await;
+        assert_eq!(placed.status, 201, "{}", placed.text);
+        let id = &placed.json["redemption"]["id"];
+        let fulfilled = app.post_as(&dongguan_staff, &format!("/api/v1/redemptions/{id}/fulfilment"), &json!({})).await;
+        assert_eq!(fulfilled.status, 200, "{}", fulfilled.text);
+        let settled = positions(&app, &platform).await;
+        assert_eq!(settled, [(dongguan, street, 10), (beiguan, street, -10)]);
+
+        let counts = linli_jobs::ledger::reconcile_ledger(linli_jobs::JobContext {
+            db: app.db(),
+            slot: linli_domain::job_runs::rules::slot_at(chrono::Utc::now(), chrono_tz::Asia::Shanghai, linli_domain::job_runs::Granularity::Day),
+            now: linli_domain::time::now_utc(),
+            zone: chrono_tz::Asia::Shanghai,
+            retention: linli_jobs::runner::Retention::default(),
+        })
+        .await
+        .expect("the ledger balances");
+        assert_eq!(counts["violations"], 0);
+        let metrics = app.get("/metrics").await.text;
+        let series = format!(r#"linli_ledger_clearing_position{{community="{dongguan}"}}"#);
+        assert!(metrics.contains(&series), "{series} missing from /metrics:\n{metrics}");
+    }
+
+    async fn a_reward_of_another_street_is_refused_and_nothing_moves(app: TestApp) {
+        let (_, platform) = app.staff("13900000099", Role::PlatformAdmin, None).await;
+        let (_, dongguan_staff) = app.staff("13900000003", Role::CommunityStaff, Some("-dongguan")).await;
+        let district = app.area("610702").await;
+        let mut parent = district;
+        for (level, code) in [("street", "xiguan"), ("community", "xiguan-xijie"), ("grid", "xiguan-xijie-g1")] {
+            let body = json!({"parent_id": parent, "level": level, "code": code, "name_zh": "西关", "name_en": "Xiguan"});
+            let created = app.post_as(&platform, "/api/v1/areas", &body).await;
+            assert_eq!(created.status, 201, "{}", created.text);
+            parent = created.json["id"].as_i64().expect("an id");
+        }
+        let xijie = app.area("xiguan-xijie").await;
+        let (_, xijie_staff) = app.staff("13900000005", Role::CommunityStaff, Some("xiguan-xijie")).await;
+        let (me, token) = app.resident("13800138000", "dongguan-g1").await;
+        award(&app, &dongguan_staff, me, 100).await;
+        let elsewhere = reward(&app, &xijie_staff, xijie, 30).await;
+        let body = json!({"reward_id": elsewhere["id"], "quantity": 1});
+        let refused = post_keyed(&app, &token, "/api/v1/redemptions", "far-1", &body).await;
+        refused.assert_problem(403, "reward_in_other_street");
+        assert_eq!(balance(&app, &token).await, (100, 0));
+        let listed = app.get_as(&xijie_staff, &format!("/api/v1/rewards?community_id={xijie}")).await;
+        assert_eq!(listed.json[0]["stock"], 5, "no stock was taken: {}", listed.text);
+        let found = positions(&app, &platform).await;
+        assert!(found.is_empty(), "no clearing account was touched: {found:?}");
+    }
+}
