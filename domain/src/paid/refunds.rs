@@ -61,14 +61,13 @@ impl PaymentGateway for OfflineGateway {
     }
 }
 
-/// Who records money for an order: a provider's admin or leader (or its systems), or staff
-/// over the order's community.
+/// Who records money for an order.
 #[derive(Debug, Clone)]
 pub enum Recorder {
-    /// Someone of the provider.
-    Provider(ProviderActor),
-    /// Staff over the community.
-    Staff(Principal),
+    /// A signed-in person: an admin or leader of the provider, or staff over the community.
+    Person(Principal),
+    /// The provider's systems (`orders:write`).
+    Partner(crate::api_keys::PartnerKey),
 }
 
 fn check_recorder(
@@ -77,17 +76,32 @@ fn check_recorder(
     order: &Order,
 ) -> Result<Option<crate::accounts::UserId>, OrderError> {
     match recorder {
-        Recorder::Provider(actor) => {
+        Recorder::Partner(key) => {
             check_provider(
                 conn,
-                actor,
+                &ProviderActor::Partner(key.clone()),
                 order.organization,
-                &[MemberRole::Admin, MemberRole::Leader],
+                &[],
                 Scope::OrdersWrite,
             )?;
-            Ok(actor.user())
+            Ok(None)
         }
-        Recorder::Staff(principal) => {
+        Recorder::Person(principal) => {
+            let role = crate::organizations::members::role_of(
+                conn,
+                order.organization,
+                principal.user.id,
+            )?;
+            if matches!(role, Some(MemberRole::Admin | MemberRole::Leader)) {
+                check_provider(
+                    conn,
+                    &ProviderActor::Person(principal.clone()),
+                    order.organization,
+                    &[MemberRole::Admin, MemberRole::Leader],
+                    Scope::OrdersWrite,
+                )?;
+                return Ok(Some(principal.user.id));
+            }
             let area = areas::store::get(conn, order.community)?.ok_or(OrderError::NotFound)?;
             if principal.is_staff_over(&area.path) {
                 Ok(Some(principal.user.id))

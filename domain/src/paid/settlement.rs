@@ -579,6 +579,33 @@ fn may_review(
             .any(|a| principal.holds_any(&[Role::StreetAdmin], &a.path)))
 }
 
+/// Drafts a provider's batch for a past period now (a street admin over its communities);
+/// true when drafted now, false when the period's batch existed.
+pub async fn draft_settlement(
+    db: &Db,
+    principal: Principal,
+    org: OrganizationId,
+    start: NaiveDateTime,
+    end: NaiveDateTime,
+    now: NaiveDateTime,
+) -> Result<(Settlement, bool), SettlementError> {
+    db.run(move |conn| {
+        db::write(conn, |conn| {
+            if !may_review(conn, &principal, org)? {
+                return Err(SettlementError::Forbidden);
+            }
+            let before = paid_settlements::table
+                .filter(paid_settlements::organization_id.eq(org.0))
+                .filter(paid_settlements::period_start.eq(start))
+                .count()
+                .get_result::<i64>(conn)?;
+            let batch = settle(conn, org, start, end, now)?.ok_or(SettlementError::NotFound)?;
+            Ok((batch, before == 0))
+        })
+    })
+    .await
+}
+
 /// Who reads settlements.
 #[derive(Debug, Clone)]
 pub enum SettlementReader {
