@@ -230,6 +230,19 @@ pub fn prepare(
     if person != caller && !crate::proxies::store::may_act_for(conn, caller, person)? {
         return Err(OrderError::NoConsent);
     }
+    if let Some(need) = request.need {
+        use crate::schema::needs;
+        use diesel::prelude::*;
+        let found: Option<(i64, String)> = needs::table
+            .find(need)
+            .select((needs::resident_id, needs::mode))
+            .first(conn)
+            .optional()?;
+        // Only the resident's own need posted in paid mode may become an order.
+        if found != Some((person.0, "paid".to_owned())) {
+            return Err(OrderError::NotFound);
+        }
+    }
     let offering = store::offering(conn, request.offering)?.ok_or(OrderError::NotFound)?;
     if !offering.published {
         return Err(OrderError::Unpublished);

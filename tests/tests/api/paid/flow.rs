@@ -125,6 +125,9 @@ engine_tests! {
         past["window_start"] = json!((Utc::now() - TimeDelta::hours(3)).to_rfc3339());
         past["window_end"] = json!((Utc::now() - TimeDelta::hours(2)).to_rfc3339());
         book(&elder, "b-6", past).await.assert_problem(422, "outside_availability");
+        let mut unknown_need = order_body(offering, 1, 0);
+        unknown_need["need_id"] = json!(987_654);
+        book(&elder, "b-9", unknown_need).await.assert_problem(404, "order_not_found");
         assert_eq!(points(&app, &elder).await, 100);
         assert_eq!(remaining(&app, &scene, program).await, "1000.00");
         assert_eq!(app.get_as(&elder, "/api/v1/orders").await.json.as_array().map(Vec::len), Some(0));
