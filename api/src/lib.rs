@@ -21,6 +21,7 @@ pub mod needs;
 pub mod notifications;
 pub mod organizations;
 pub mod outbox;
+pub mod paid;
 pub mod partner;
 pub mod points;
 pub mod points_policy;

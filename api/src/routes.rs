@@ -16,6 +16,10 @@ use crate::needs::offers::{OffersApi, PartnerOffersApi};
 use crate::notifications::NotificationsApi;
 use crate::organizations::OrganizationsApi;
 use crate::outbox::OutboxApi;
+use crate::paid::catalogue::CatalogueApi;
+use crate::paid::orders::OrdersApi;
+use crate::paid::partner::PartnerPaidApi;
+use crate::paid::settlements::SettlementsApi;
 use crate::partner::PartnerApi;
 use crate::points::PointsApi;
 use crate::points_policy::PointsPolicyApi;
@@ -76,6 +80,9 @@ pub enum ApiTags {
     /// Area statistics for the community dashboard, funders and partners: figures, CSV
     /// reports and SVG charts.
     Stats,
+    /// Paid services: offerings, subsidy programmes, orders split across subsidy, points and
+    /// co-payment, payments, refunds and settlement.
+    PaidServices,
 }
 
 /// All API structs, in the order they appear in the spec.
@@ -86,7 +93,11 @@ pub type Api = (
     OrganizationApis,
     NeedsApis,
     PointsApis,
+    PaidApis,
 );
+
+/// Offerings and programmes, orders, settlements, and what providers' systems call.
+pub type PaidApis = (CatalogueApi, OrdersApi, SettlementsApi, PartnerPaidApi);
 
 /// Kinds of help, the needs posted for them, who is matched to them and their dispatch offers
 /// (also to partners).
@@ -171,6 +182,14 @@ pub fn service(state: AppState) -> OpenApiService<Api, ()> {
             PointsPolicyApi { state: s() },
             AwardsApi { state: s() },
             RewardsApi { state: s() },
+        ),
+        (
+            CatalogueApi { state: s() },
+            OrdersApi { state: s() },
+            SettlementsApi { state: s() },
+            PartnerPaidApi {
+                orders: OrdersApi { state: s() },
+            },
         ),
     );
     OpenApiService::new(api, "Linli", env!("CARGO_PKG_VERSION"))

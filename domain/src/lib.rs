@@ -16,6 +16,7 @@ pub mod needs;
 pub mod notifications;
 pub mod organizations;
 pub mod outbox;
+pub mod paid;
 pub mod points_policy;
 pub mod proxies;
 pub mod residents;

@@ -328,6 +328,27 @@ diesel::allow_tables_to_appear_in_same_query!(
     rewards,
     redemptions,
     idempotent_requests,
+    paid_offerings,
+    paid_offering_texts,
+    paid_offering_areas,
+    paid_provider_terms,
+    paid_points_terms,
+    paid_subsidy_programs,
+    paid_program_categories,
+    paid_subsidy_usage,
+    paid_orders,
+    paid_order_money,
+    paid_order_progress,
+    paid_order_subsidies,
+    money_accounts,
+    money_transfers,
+    money_entries,
+    paid_payments,
+    paid_refunds,
+    paid_refund_subsidies,
+    paid_settlements,
+    paid_settlement_reviews,
+    paid_settlement_lines,
 );
 
 diesel::table! {
@@ -1140,6 +1161,44 @@ diesel::table! {
 }
 
 diesel::table! {
+    /// Paid services: see the migration `create_paid_services`.
+    paid_offerings (id) {
+        /// `id`.
+        id -> BigInt,
+        /// `organization_id`.
+        organization_id -> BigInt,
+        /// `category_id`.
+        category_id -> BigInt,
+        /// `unit`.
+        unit -> Text,
+        /// `unit_price_fen`.
+        unit_price_fen -> BigInt,
+        /// `min_quantity`.
+        min_quantity -> Integer,
+        /// `max_quantity`.
+        max_quantity -> Integer,
+        /// `available_weekdays`.
+        available_weekdays -> Integer,
+        /// `available_from_minute`.
+        available_from_minute -> Integer,
+        /// `available_to_minute`.
+        available_to_minute -> Integer,
+        /// `response_minutes`.
+        response_minutes -> Integer,
+        /// `cancellation_notice_hours`.
+        cancellation_notice_hours -> Integer,
+        /// `cancellation_fee_percent`.
+        cancellation_fee_percent -> Integer,
+        /// `published`.
+        published -> Bool,
+        /// `created_at`.
+        created_at -> Timestamp,
+        /// `updated_at`.
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     /// Honour hours staff added to volunteers; append-only, kept apart from recorded hours.
     honour_hours (id) {
         /// Surrogate key.
@@ -1162,3 +1221,443 @@ diesel::table! {
         created_at -> Timestamp,
     }
 }
+
+diesel::table! {
+    /// Paid services: see the migration `create_paid_services`.
+    paid_offering_texts (offering_id) {
+        /// `offering_id`.
+        offering_id -> BigInt,
+        /// `title_zh`.
+        title_zh -> Text,
+        /// `title_en`.
+        title_en -> Nullable<Text>,
+        /// `description_zh`.
+        description_zh -> Text,
+        /// `description_en`.
+        description_en -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    /// Paid services: see the migration `create_paid_services`.
+    paid_offering_areas (offering_id, area_id) {
+        /// `offering_id`.
+        offering_id -> BigInt,
+        /// `area_id`.
+        area_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    /// Paid services: see the migration `create_paid_services`.
+    paid_provider_terms (organization_id) {
+        /// `organization_id`.
+        organization_id -> BigInt,
+        /// `commission_bp`.
+        commission_bp -> Integer,
+        /// `updated_at`.
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// Paid services: see the migration `create_paid_services`.
+    paid_points_terms (community_id) {
+        /// `community_id`.
+        community_id -> BigInt,
+        /// `fen_per_point`.
+        fen_per_point -> BigInt,
+        /// `max_percent`.
+        max_percent -> Integer,
+        /// `updated_at`.
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// Paid services: see the migration `create_paid_services`.
+    paid_subsidy_programs (id) {
+        /// `id`.
+        id -> BigInt,
+        /// `funding_area_id`.
+        funding_area_id -> BigInt,
+        /// `name_zh`.
+        name_zh -> Text,
+        /// `name_en`.
+        name_en -> Nullable<Text>,
+        /// `budget_fen`.
+        budget_fen -> BigInt,
+        /// `remaining_fen`.
+        remaining_fen -> BigInt,
+        /// `eligibility`.
+        eligibility -> Text,
+        /// `rule_kind`.
+        rule_kind -> Text,
+        /// `percent_bp`.
+        percent_bp -> Nullable<Integer>,
+        /// `fixed_fen_per_unit`.
+        fixed_fen_per_unit -> Nullable<BigInt>,
+        /// `monthly_cap_fen`.
+        monthly_cap_fen -> BigInt,
+        /// `active`.
+        active -> Bool,
+        /// `created_by`.
+        created_by -> BigInt,
+        /// `created_at`.
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// Paid services: see the migration `create_paid_services`.
+    paid_program_categories (program_id, category_id) {
+        /// `program_id`.
+        program_id -> BigInt,
+        /// `category_id`.
+        category_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    /// Paid services: see the migration `create_paid_services`.
+    paid_subsidy_usage (program_id, user_id, month) {
+        /// `program_id`.
+        program_id -> BigInt,
+        /// `user_id`.
+        user_id -> BigInt,
+        /// `month`.
+        month -> Text,
+        /// `used_fen`.
+        used_fen -> BigInt,
+    }
+}
+
+diesel::table! {
+    /// Paid services: see the migration `create_paid_services`.
+    paid_orders (id) {
+        /// `id`.
+        id -> BigInt,
+        /// `offering_id`.
+        offering_id -> BigInt,
+        /// `organization_id`.
+        organization_id -> BigInt,
+        /// `category_id`.
+        category_id -> BigInt,
+        /// `resident_id`.
+        resident_id -> BigInt,
+        /// `placed_by`.
+        placed_by -> BigInt,
+        /// `community_id`.
+        community_id -> BigInt,
+        /// `need_id`.
+        need_id -> Nullable<BigInt>,
+        /// `quantity`.
+        quantity -> Integer,
+        /// `unit`.
+        unit -> Text,
+        /// `unit_price_fen`.
+        unit_price_fen -> BigInt,
+        /// `window_start`.
+        window_start -> Timestamp,
+        /// `window_end`.
+        window_end -> Timestamp,
+        /// `state`.
+        state -> Text,
+        /// `idempotency_key`.
+        idempotency_key -> Text,
+        /// `created_at`.
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// Paid services: see the migration `create_paid_services`.
+    paid_order_money (order_id) {
+        /// `order_id`.
+        order_id -> BigInt,
+        /// `gross_fen`.
+        gross_fen -> BigInt,
+        /// `subsidy_fen`.
+        subsidy_fen -> BigInt,
+        /// `points`.
+        points -> BigInt,
+        /// `points_fen`.
+        points_fen -> BigInt,
+        /// `copay_fen`.
+        copay_fen -> BigInt,
+        /// `commission_bp`.
+        commission_bp -> Integer,
+        /// `commission_fen`.
+        commission_fen -> BigInt,
+        /// `net_fen`.
+        net_fen -> BigInt,
+        /// `paid_fen`.
+        paid_fen -> BigInt,
+        /// `refunded_fen`.
+        refunded_fen -> BigInt,
+        /// `cancellation_fee_fen`.
+        cancellation_fee_fen -> BigInt,
+        /// `points_transfer_id`.
+        points_transfer_id -> Nullable<BigInt>,
+        /// `settlement_id`.
+        settlement_id -> Nullable<BigInt>,
+        /// `confirmed_at`.
+        confirmed_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    /// Paid services: see the migration `create_paid_services`.
+    paid_order_progress (order_id) {
+        /// `order_id`.
+        order_id -> BigInt,
+        /// `check_code`.
+        check_code -> Text,
+        /// `code_failures`.
+        code_failures -> Integer,
+        /// `respond_by`.
+        respond_by -> Timestamp,
+        /// `lapsed`.
+        lapsed -> Bool,
+        /// `reason`.
+        reason -> Nullable<Text>,
+        /// `accepted_at`.
+        accepted_at -> Nullable<Timestamp>,
+        /// `started_at`.
+        started_at -> Nullable<Timestamp>,
+        /// `completed_at`.
+        completed_at -> Nullable<Timestamp>,
+        /// `ended_at`.
+        ended_at -> Nullable<Timestamp>,
+        /// `updated_at`.
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// Paid services: see the migration `create_paid_services`.
+    paid_order_subsidies (order_id, program_id) {
+        /// `order_id`.
+        order_id -> BigInt,
+        /// `program_id`.
+        program_id -> BigInt,
+        /// `amount_fen`.
+        amount_fen -> BigInt,
+        /// `month`.
+        month -> Text,
+    }
+}
+
+diesel::table! {
+    /// Paid services: see the migration `create_paid_services`.
+    money_accounts (id) {
+        /// `id`.
+        id -> BigInt,
+        /// `kind`.
+        kind -> Text,
+        /// `user_id`.
+        user_id -> Nullable<BigInt>,
+        /// `organization_id`.
+        organization_id -> Nullable<BigInt>,
+        /// `program_id`.
+        program_id -> Nullable<BigInt>,
+        /// `balance`.
+        balance -> BigInt,
+        /// `may_go_negative`.
+        may_go_negative -> Bool,
+        /// `created_at`.
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// Paid services: see the migration `create_paid_services`.
+    money_transfers (id) {
+        /// `id`.
+        id -> BigInt,
+        /// `idempotency_key`.
+        idempotency_key -> Text,
+        /// `debit_account_id`.
+        debit_account_id -> BigInt,
+        /// `credit_account_id`.
+        credit_account_id -> BigInt,
+        /// `amount`.
+        amount -> BigInt,
+        /// `cause_type`.
+        cause_type -> Text,
+        /// `cause_id`.
+        cause_id -> Text,
+        /// `memo`.
+        memo -> Text,
+        /// `created_at`.
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// Paid services: see the migration `create_paid_services`.
+    money_entries (id) {
+        /// `id`.
+        id -> BigInt,
+        /// `transfer_id`.
+        transfer_id -> BigInt,
+        /// `account_id`.
+        account_id -> BigInt,
+        /// `amount`.
+        amount -> BigInt,
+        /// `balance_after`.
+        balance_after -> BigInt,
+        /// `created_at`.
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// Paid services: see the migration `create_paid_services`.
+    paid_payments (id) {
+        /// `id`.
+        id -> BigInt,
+        /// `order_id`.
+        order_id -> BigInt,
+        /// `amount_fen`.
+        amount_fen -> BigInt,
+        /// `gateway`.
+        gateway -> Text,
+        /// `reference`.
+        reference -> Text,
+        /// `recorded_by`.
+        recorded_by -> Nullable<BigInt>,
+        /// `idempotency_key`.
+        idempotency_key -> Text,
+        /// `created_at`.
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// Paid services: see the migration `create_paid_services`.
+    paid_refunds (id) {
+        /// `id`.
+        id -> BigInt,
+        /// `order_id`.
+        order_id -> BigInt,
+        /// `organization_id`.
+        organization_id -> BigInt,
+        /// `amount_fen`.
+        amount_fen -> BigInt,
+        /// `subsidy_fen`.
+        subsidy_fen -> BigInt,
+        /// `points`.
+        points -> BigInt,
+        /// `points_fen`.
+        points_fen -> BigInt,
+        /// `copay_fen`.
+        copay_fen -> BigInt,
+        /// `commission_fen`.
+        commission_fen -> BigInt,
+        /// `cash_back_fen`.
+        cash_back_fen -> BigInt,
+        /// `reason`.
+        reason -> Text,
+        /// `recorded_by`.
+        recorded_by -> Nullable<BigInt>,
+        /// `idempotency_key`.
+        idempotency_key -> Text,
+        /// `settlement_id`.
+        settlement_id -> Nullable<BigInt>,
+        /// `created_at`.
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// Paid services: see the migration `create_paid_services`.
+    paid_refund_subsidies (refund_id, program_id) {
+        /// `refund_id`.
+        refund_id -> BigInt,
+        /// `program_id`.
+        program_id -> BigInt,
+        /// `amount_fen`.
+        amount_fen -> BigInt,
+    }
+}
+
+diesel::table! {
+    /// Paid services: see the migration `create_paid_services`.
+    paid_settlements (id) {
+        /// `id`.
+        id -> BigInt,
+        /// `organization_id`.
+        organization_id -> BigInt,
+        /// `period_start`.
+        period_start -> Timestamp,
+        /// `period_end`.
+        period_end -> Timestamp,
+        /// `state`.
+        state -> Text,
+        /// `line_count`.
+        line_count -> BigInt,
+        /// `gross_fen`.
+        gross_fen -> BigInt,
+        /// `subsidy_fen`.
+        subsidy_fen -> BigInt,
+        /// `points_fen`.
+        points_fen -> BigInt,
+        /// `copay_fen`.
+        copay_fen -> BigInt,
+        /// `commission_fen`.
+        commission_fen -> BigInt,
+        /// `net_fen`.
+        net_fen -> BigInt,
+        /// `created_at`.
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// Paid services: see the migration `create_paid_services`.
+    paid_settlement_reviews (settlement_id) {
+        /// `settlement_id`.
+        settlement_id -> BigInt,
+        /// `approved_by`.
+        approved_by -> BigInt,
+        /// `approved_at`.
+        approved_at -> Timestamp,
+        /// `paid_by`.
+        paid_by -> Nullable<BigInt>,
+        /// `paid_reference`.
+        paid_reference -> Nullable<Text>,
+        /// `paid_at`.
+        paid_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    /// Paid services: see the migration `create_paid_services`.
+    paid_settlement_lines (id) {
+        /// `id`.
+        id -> BigInt,
+        /// `settlement_id`.
+        settlement_id -> BigInt,
+        /// `order_id`.
+        order_id -> BigInt,
+        /// `refund_id`.
+        refund_id -> Nullable<BigInt>,
+        /// `gross_fen`.
+        gross_fen -> BigInt,
+        /// `subsidy_fen`.
+        subsidy_fen -> BigInt,
+        /// `points_fen`.
+        points_fen -> BigInt,
+        /// `copay_fen`.
+        copay_fen -> BigInt,
+        /// `commission_fen`.
+        commission_fen -> BigInt,
+        /// `net_fen`.
+        net_fen -> BigInt,
+    }
+}
+
+diesel::joinable!(paid_order_money -> paid_orders (order_id));
+diesel::joinable!(paid_order_progress -> paid_orders (order_id));
+diesel::joinable!(paid_refund_subsidies -> paid_refunds (refund_id));

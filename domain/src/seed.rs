@@ -14,6 +14,7 @@ use crate::areas::{AreaLevel, NewArea};
 use crate::db::{self, AnyConnection, Db, StoreError};
 
 mod organizations;
+mod paid;
 mod points;
 
 /// The demo district's code; its presence marks a seeded database.
@@ -44,6 +45,8 @@ pub struct SeedReport {
     pub organizations: usize,
     /// Of those, how many this run created.
     pub organizations_created: usize,
+    /// Demo paid-service orders this run placed.
+    pub paid_orders_created: usize,
 }
 
 /// The password of every demo account (printed by `linli seed --demo`).
@@ -182,6 +185,7 @@ pub async fn demo(db: &Db, now: NaiveDateTime) -> Result<SeedReport, SeedError> 
     report.organizations = total;
     report.organizations_created = created;
     points::seed(db, now).await?;
+    report.paid_orders_created = paid::seed(db, chrono_tz::Asia::Shanghai, now).await?;
     Ok(report)
 }
 
@@ -197,6 +201,9 @@ pub enum SeedError {
     /// Creating a person failed.
     #[error(transparent)]
     Person(#[from] RegisterError),
+    /// Seeding the paid services failed.
+    #[error(transparent)]
+    Paid(#[from] paid::DemoPaidError),
     /// Storage failed.
     #[error(transparent)]
     Store(#[from] StoreError),

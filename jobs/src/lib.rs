@@ -5,6 +5,7 @@ pub mod email;
 pub mod housekeeping;
 pub mod ledger;
 pub mod needs;
+pub mod paid;
 pub mod runner;
 pub mod schedule;
 pub mod scheduler;

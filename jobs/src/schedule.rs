@@ -10,7 +10,7 @@ use croner::parser::{CronParser, Seconds};
 use linli_domain::job_runs::Granularity;
 
 use crate::runner::JobFn;
-use crate::{housekeeping, ledger, needs};
+use crate::{housekeeping, ledger, needs, paid};
 
 /// A job Linli can run, with the schedule it gets unless configuration says otherwise.
 #[derive(Debug, Clone, Copy)]
@@ -98,6 +98,24 @@ pub const CATALOGUE: &[JobSpec] = &[
         default_schedule: "0 * * * * *",
         reason: "lapses dispatch offers nobody answered in time and offers the need to the next target",
         run: |context| Box::pin(needs::expire_need_offers(context)),
+    },
+    JobSpec {
+        name: "lapse_unanswered_orders",
+        default_schedule: "30 * * * * *",
+        reason: "declines paid orders providers did not answer in time and gives back their subsidy and points",
+        run: |context| Box::pin(paid::lapse_unanswered_orders(context)),
+    },
+    JobSpec {
+        name: "auto_confirm_orders",
+        default_schedule: "0 7,22,37,52 * * * *",
+        reason: "confirms completed paid orders the resident left unconfirmed for 72 hours, so providers get paid",
+        run: |context| Box::pin(paid::auto_confirm_orders(context)),
+    },
+    JobSpec {
+        name: "settle_providers",
+        default_schedule: "0 20 1 * * *",
+        reason: "drafts each provider's settlement batch of the last complete week, every confirmed order exactly once",
+        run: |context| Box::pin(paid::settle_providers(context)),
     },
 ];
 

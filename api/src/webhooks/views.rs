@@ -46,6 +46,18 @@ pub enum WebhookEventView {
     /// Help on a need the organization was dispatched or helps with was confirmed.
     #[oai(rename = "task.completed")]
     TaskCompleted,
+    /// A resident booked one of the provider's offerings; `data.order_id` is the order to answer.
+    #[oai(rename = "order.placed")]
+    OrderPlaced,
+    /// An order of the provider was cancelled.
+    #[oai(rename = "order.cancelled")]
+    OrderCancelled,
+    /// The provider completed an order (verified with the resident's code).
+    #[oai(rename = "order.completed")]
+    OrderCompleted,
+    /// A settlement batch of the provider is drafted and awaits approval.
+    #[oai(rename = "settlement.ready")]
+    SettlementReady,
 }
 
 impl From<Event> for WebhookEventView {
@@ -63,6 +75,10 @@ impl From<Event> for WebhookEventView {
             Event::NeedCancelled => Self::NeedCancelled,
             Event::NeedEscalated => Self::NeedEscalated,
             Event::TaskCompleted => Self::TaskCompleted,
+            Event::OrderPlaced => Self::OrderPlaced,
+            Event::OrderCancelled => Self::OrderCancelled,
+            Event::OrderCompleted => Self::OrderCompleted,
+            Event::SettlementReady => Self::SettlementReady,
         }
     }
 }
@@ -82,6 +98,10 @@ impl From<WebhookEventView> for Event {
             WebhookEventView::NeedCancelled => Self::NeedCancelled,
             WebhookEventView::NeedEscalated => Self::NeedEscalated,
             WebhookEventView::TaskCompleted => Self::TaskCompleted,
+            WebhookEventView::OrderPlaced => Self::OrderPlaced,
+            WebhookEventView::OrderCancelled => Self::OrderCancelled,
+            WebhookEventView::OrderCompleted => Self::OrderCompleted,
+            WebhookEventView::SettlementReady => Self::SettlementReady,
         }
     }
 }

@@ -51,11 +51,19 @@ pub enum Event {
     NeedEscalated,
     /// Help on a need the organization was dispatched or helps with was confirmed.
     TaskCompleted,
+    /// A resident booked one of the provider's offerings; `data.order_id` is the order to answer.
+    OrderPlaced,
+    /// An order of the provider was cancelled.
+    OrderCancelled,
+    /// The provider completed an order (verified with the resident's code).
+    OrderCompleted,
+    /// A settlement batch of the provider is drafted and awaits approval.
+    SettlementReady,
 }
 
 impl Event {
     /// Every event.
-    pub const ALL: [Event; 12] = [
+    pub const ALL: [Event; 16] = [
         Self::WebhookTest,
         Self::OrganizationUpdated,
         Self::OrganizationVerified,
@@ -68,6 +76,10 @@ impl Event {
         Self::NeedCancelled,
         Self::NeedEscalated,
         Self::TaskCompleted,
+        Self::OrderPlaced,
+        Self::OrderCancelled,
+        Self::OrderCompleted,
+        Self::SettlementReady,
     ];
 
     /// The stored and wire name, `resource.fact`; also the outbox topic and the body's `type`.
@@ -85,6 +97,10 @@ impl Event {
             Self::NeedCancelled => "need.cancelled",
             Self::NeedEscalated => "need.escalated",
             Self::TaskCompleted => "task.completed",
+            Self::OrderPlaced => "order.placed",
+            Self::OrderCancelled => "order.cancelled",
+            Self::OrderCompleted => "order.completed",
+            Self::SettlementReady => "settlement.ready",
         }
     }
 

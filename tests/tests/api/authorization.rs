@@ -25,6 +25,13 @@ const PUBLIC: &[(&str, &str)] = &[
     ("respond_to_partner_offer", PARTNER),
     ("assign_partner_offer_members", PARTNER),
     ("fulfil_partner_redemption", PARTNER),
+    ("update_partner_offering", PARTNER),
+    ("get_partner_order", PARTNER),
+    ("respond_to_partner_order", PARTNER),
+    ("start_partner_order", PARTNER),
+    ("complete_partner_order", PARTNER),
+    ("record_partner_payment", PARTNER),
+    ("get_partner_settlement", PARTNER),
 ];
 
 /// Partner operations answer a session token with 401; the key's organization bounds them,
@@ -64,6 +71,12 @@ fn body_for(operation: &str) -> Value {
         "assign_offer_members" => json!({"user_ids": [1]}),
         "update_reward" => json!({"active": false}),
         "cancel_redemption" => json!({"reason": "walk"}),
+        "update_offering" => json!({"published": false}),
+        "respond_to_order" => json!({"accept": false}),
+        "start_order" | "complete_order" => json!({"code": "0000"}),
+        "record_payment" => json!({"amount": "1.00", "reference": "walk"}),
+        "refund_order" => json!({"amount": "1.00", "reason": "walk"}),
+        "mark_settlement_paid" => json!({"reference": "walk"}),
         _ => json!({}),
     }
 }
@@ -109,6 +122,23 @@ engine_tests! {
         let redemption = app
             .send_as(&victim_token, app.client.post(format!("{}/api/v1/redemptions", app.address)).header("Idempotency-Key", "walk").json(&json!({"reward_id": reward.json["id"]})))
             .await;
+        let provider = app
+            .post_as(&victim_token, "/api/v1/organizations", &json!({"kind": "provider", "name_zh": "草坝家政", "service_area_ids": [app.area("-caoba").await]}))
+            .await;
+        app.post_as(&caoba_staff, &format!("/api/v1/organizations/{}/verification", provider.json["id"]), &json!({})).await;
+        let categories = app.get_as(&victim_token, "/api/v1/service-categories").await.json;
+        let housekeeping = categories.as_array().expect("categories").iter().find(|c| c["code"] == "housekeeping").expect("seeded")["id"].clone();
+        let offering = app
+            .post_as(&victim_token, "/api/v1/offerings", &json!({"organization_id": provider.json["id"], "category_id": housekeeping, "title_zh": "保洁", "unit": "hour", "unit_price": "40.00", "min_quantity": 1, "max_quantity": 4, "area_ids": [app.area("-caoba").await], "available_weekdays": 127, "available_from_minute": 0, "available_to_minute": 1440}))
+            .await;
+        let start = chrono::Utc::now() + chrono::TimeDelta::days(1);
+        let order = app
+            .send_as(&victim_token, app.client.post(format!("{}/api/v1/orders", app.address)).header("Idempotency-Key", "walk-order").json(&json!({"offering_id": offering.json["id"], "quantity": 1, "window_start": start.format("%Y-%m-%dT%H:00:00Z").to_string(), "window_end": (start + chrono::TimeDelta::hours(1)).format("%Y-%m-%dT%H:00:00Z").to_string()})))
+            .await;
+        let (_, street_admin) = app.staff("13700000004", Role::StreetAdmin, Some("-dongdajie")).await;
+        let program = app
+            .post_as(&street_admin, "/api/v1/subsidy-programs", &json!({"funding_area_id": app.area("-dongdajie").await, "name_zh": "补贴", "budget": "100.00", "percent_bp": 5000, "monthly_cap": "50.00", "category_ids": [housekeeping]}))
+            .await;
         let ids: BTreeMap<&str, String> = [
             ("user_id", victim.to_string()),
             ("session_id", session.json[0]["id"].to_string()),
@@ -130,6 +160,12 @@ engine_tests! {
             ("offer_id", offer.json[0]["id"].to_string()),
             ("reward_id", reward.json["id"].to_string()),
             ("redemption_id", redemption.json["redemption"]["id"].to_string()),
+            ("offering_id", offering.json["id"].to_string()),
+            ("order_id", order.json["id"].to_string()),
+            ("program_id", program.json["id"].to_string()),
+            // No batch exists in this setup; the reach check comes before the lookup of the
+            // provider, and the flow test checks a provider cannot approve its own batch.
+            ("settlement_id", "1".to_owned()),
         ]
         .into_iter()
         .collect();
@@ -167,8 +203,8 @@ engine_tests! {
                 let request = app
                     .client
                     .request(method.to_uppercase().parse().expect("an HTTP method"), format!("{}{url}", app.address))
-                    // Operations that move points or hours need a key before they look at anything.
-                    .header("Idempotency-Key", "walk")
+                    // Operations that move points, hours or money need a key before they look at anything.
+                    .header("Idempotency-Key", format!("walk-{operation_id}"))
                     .json(&body_for(operation_id));
                 let reply = app.send_as(&outsider, request).await;
                 walked += 1;

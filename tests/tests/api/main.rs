@@ -18,6 +18,7 @@ mod notifications;
 mod openapi;
 mod organizations;
 mod outbox;
+mod paid;
 mod people;
 mod points;
 mod points_policy;
