@@ -1,7 +1,7 @@
 //! Ledger jobs: prove every night that no point was lost or doubled, hand back points whose
 //! redemption was never fulfilled, expire lapsed lots, and send each month's statements.
 
-use chrono::{Duration, NaiveDate, NaiveDateTime, NaiveTime, TimeZone};
+use chrono::{Duration, NaiveDate, NaiveDateTime};
 use linli_domain::accounts::UserId;
 use linli_domain::db::{self, StoreError};
 use linli_domain::ledger::{
@@ -9,6 +9,7 @@ use linli_domain::ledger::{
 };
 use linli_domain::notifications::{Notice, notify};
 use linli_domain::rewards::usecases::{RedemptionError, expire_for_hold};
+use linli_domain::time::local_midnight_utc;
 
 use crate::runner::{Counts, JobContext, JobError};
 
@@ -162,8 +163,8 @@ pub async fn send_points_statements(context: JobContext) -> Result<Counts, JobEr
         .ok_or_else(|| JobError::Invariant(format!("slot {} names no day", context.slot)))?;
     let (period, first, next) = rules::month_before(day)
         .ok_or_else(|| JobError::Invariant(format!("no month before {day}")))?;
-    let from = local_midnight(first, zone)?;
-    let to = local_midnight(next, zone)?;
+    let from = local_midnight_utc(first, &zone);
+    let to = local_midnight_utc(next, &zone);
     let (mut sent, mut after) = (0u64, UserId(0));
     loop {
         let period = period.clone();
@@ -202,19 +203,6 @@ pub async fn send_points_statements(context: JobContext) -> Result<Counts, JobEr
         }
     }
     Ok(Counts::from([("statements_sent", sent)]))
-}
-
-/// Midnight of `day` in `zone`, as UTC (the first valid instant when a clock change skips it).
-fn local_midnight(day: NaiveDate, zone: chrono_tz::Tz) -> Result<NaiveDateTime, JobError> {
-    let midnight = day.and_time(NaiveTime::MIN);
-    zone.from_local_datetime(&midnight)
-        .earliest()
-        .or_else(|| {
-            zone.from_local_datetime(&(midnight + Duration::hours(1)))
-                .earliest()
-        })
-        .map(|at| at.naive_utc())
-        .ok_or_else(|| JobError::Invariant(format!("{day} has no midnight in {zone}")))
 }
 
 /// A UTC time as a date in the display zone.

@@ -2,10 +2,11 @@
 //! orders after 72 hours, and settle every provider per week. Each is idempotent: a rerun of a
 //! slot finds nothing more to do (a period's batch exists once per provider).
 
-use chrono::{Datelike, NaiveDateTime, TimeDelta, TimeZone};
+use chrono::{Datelike, NaiveDateTime, TimeDelta};
 use linli_domain::paid::delivery;
 use linli_domain::paid::orders::OrderError;
 use linli_domain::paid::settlement::{self, SettlementError};
+use linli_domain::time::local_midnight_utc;
 
 use crate::runner::{Counts, JobContext, JobError};
 
@@ -37,12 +38,10 @@ pub async fn auto_confirm_orders(context: JobContext) -> Result<Counts, JobError
 pub fn last_week(now: NaiveDateTime, zone: chrono_tz::Tz) -> (NaiveDateTime, NaiveDateTime) {
     let local = now.and_utc().with_timezone(&zone).date_naive();
     let monday = local - TimeDelta::days(i64::from(local.weekday().num_days_from_monday()));
-    let to_utc = |d: chrono::NaiveDate| {
-        zone.from_local_datetime(&d.and_time(chrono::NaiveTime::MIN))
-            .earliest()
-            .map_or(d.and_time(chrono::NaiveTime::MIN), |t| t.naive_utc())
-    };
-    (to_utc(monday - TimeDelta::days(7)), to_utc(monday))
+    (
+        local_midnight_utc(monday - TimeDelta::days(7), &zone),
+        local_midnight_utc(monday, &zone),
+    )
 }
 
 /// Drafts the last complete week's settlement batch of every provider with confirmed orders

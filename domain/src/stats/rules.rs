@@ -4,13 +4,14 @@
 
 use std::collections::HashMap;
 
-use chrono::{Datelike, Days, NaiveDate, NaiveDateTime, NaiveTime, Offset, TimeZone};
+use chrono::{Datelike, Days, NaiveDate, NaiveDateTime, Offset, TimeZone};
 use rust_decimal::{Decimal, RoundingStrategy};
 
 use super::Bucket;
 use super::{BucketFigures, CategoryFigures, CategoryRef, Period, StatusCounts};
 use crate::categories::CategoryId;
 use crate::needs::NeedStatus;
+use crate::time::local_midnight_utc;
 
 /// Days in the period when the caller names no start.
 pub const DEFAULT_DAYS: u64 = 30;
@@ -120,18 +121,6 @@ pub fn buckets(period: &Period) -> Vec<(NaiveDate, NaiveDate)> {
         start = next;
     }
     out
-}
-
-/// The UTC instant a local date begins in `zone` (the later reading of an ambiguous midnight,
-/// the first valid time after a skipped one).
-pub fn local_midnight_utc<Tz: TimeZone>(date: NaiveDate, zone: &Tz) -> NaiveDateTime {
-    let midnight = date.and_time(NaiveTime::MIN);
-    (0..=3)
-        .find_map(|hour| {
-            zone.from_local_datetime(&(midnight + chrono::TimeDelta::hours(hour)))
-                .latest()
-        })
-        .map_or(midnight, |local| local.naive_utc())
 }
 
 /// The UTC instants bounding a period: its first local midnight, and the midnight after it.
