@@ -28,8 +28,9 @@ set -Eeuo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 SELF="$ROOT/benches/foundation.sh"
-LINLI="$ROOT/target/release/linli"
-HYPER="$ROOT/target/release/linli-bench-hyper-baseline"
+TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
+LINLI="$TARGET_DIR/release/linli"
+HYPER="$TARGET_DIR/release/linli-bench-hyper-baseline"
 
 COLD_RUNS="${BENCH_COLD_RUNS:-20}"
 ROUNDS="${BENCH_ROUNDS:-3}"

@@ -3,6 +3,7 @@
 # cores, and the latency authentication + authorization add to a GET. Loopback only, bounded.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+target="${CARGO_TARGET_DIR:-target}"
 command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
 if [ "${BENCH_SKIP_BUILD:-0}" != 1 ]; then
   cargo build --release -q -p linli-api
@@ -15,14 +16,14 @@ trap cleanup EXIT
 port=${BENCH_PORT:-18530}
 export DATABASE_URL="sqlite://$dir/linli.db" LINLI_BIND="127.0.0.1:$port" LINLI_JOBS_ENABLED=false \
   LINLI_LOG_LEVEL=warn LINLI_LOGIN_ATTEMPTS_PER_ADDRESS=100000000 LINLI_LOGIN_FAILURES_PER_ACCOUNT=100000000
-./target/release/linli seed --demo >/dev/null
-./target/release/linli serve >/dev/null & pid=$!
+"$target"/release/linli seed --demo >/dev/null
+"$target"/release/linli serve >/dev/null & pid=$!
 for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/readyz" >/dev/null && break; sleep 0.05; done
 duration=${BENCH_DURATION:-10s}
 echo "== login throughput (wrk -t2 -c4 -d$duration, server on both cores)"
 login=$(wrk -t2 -c4 -d"$duration" -s benches/login.lua "http://127.0.0.1:$port/api/v1/sessions" | awk '/Requests\/sec/ {print $2}')
 echo "== raw Argon2id verifications on 2 threads"
-raw=$(./target/release/argon2_rate 2 "${duration%s}" | awk '{print $2}')
+raw=$("$target"/release/argon2_rate 2 "${duration%s}" | awk '{print $2}')
 token=$(curl -sf -X POST -H 'content-type: application/json' -d '{"phone":"13900000008","password":"linli-demo-2026"}' "http://127.0.0.1:$port/api/v1/sessions" | sed 's/.*"token":"\([^"]*\)".*/\1/')
 export LINLI_BENCH_TOKEN="$token"
 echo "== authenticated GET /api/v1/me vs unauthenticated GET /api/v1/skills (wrk -t1 -c8 -d$duration)"

@@ -7,8 +7,8 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use linli_domain::db::{DatabaseUrl, Db, migrate};
-use poem::listener::{Acceptor, Listener, TcpAcceptor, TcpListener};
-use poem::{Endpoint, EndpointExt, Route, Server, get};
+use poem::{Endpoint, EndpointExt, Route, get};
+use tokio::net::TcpListener;
 
 use crate::config::Config;
 use crate::state::AppState;
@@ -72,7 +72,7 @@ pub enum StartError {
 
 /// A bound, ready-to-serve Linli.
 pub struct Application {
-    acceptor: TcpAcceptor,
+    listener: TcpListener,
     port: u16,
     db: Db,
     config: Config,
@@ -167,15 +167,8 @@ impl Application {
             address: config.bind.to_string(),
             reason: e.to_string(),
         };
-        let acceptor = TcpListener::bind(config.bind)
-            .into_acceptor()
-            .await
-            .map_err(bind_error)?;
-        let port = acceptor
-            .local_addr()
-            .first()
-            .and_then(|a| a.as_socket_addr().map(|s| s.port()))
-            .unwrap_or(config.bind.port());
+        let listener = TcpListener::bind(config.bind).await.map_err(bind_error)?;
+        let port = listener.local_addr().map_err(bind_error)?.port();
         let jobs = if config.jobs_enabled {
             Some(linli_jobs::Scheduler::new(db.clone(), &config.job_settings()?).await?)
         } else {
@@ -196,7 +189,7 @@ impl Application {
             None
         };
         Ok(Self {
-            acceptor,
+            listener,
             port,
             db,
             config,
@@ -238,9 +231,7 @@ impl Application {
             .as_ref()
             .map(linli_jobs::delivery::DeliveryWorker::waker);
         let app = endpoint(AppState::new(self.db.clone(), self.config.clone()), wake);
-        let served = Server::new_with_acceptor(self.acceptor)
-            .run_with_graceful_shutdown(app, shutdown, Some(grace))
-            .await;
+        let served = crate::server::serve(self.listener, app, shutdown, grace).await;
         if let Some(jobs) = self.jobs {
             jobs.shutdown(grace).await;
         }
@@ -269,7 +260,7 @@ pub fn endpoint(
         .nest(routes::API_PREFIX, api)
         .at(format!("{}/openapi.json", routes::API_PREFIX), spec)
         .nest("/docs", docs)
-        .at("/healthz", get(health::healthz))
+        .at(health::LIVENESS_PATH, get(health::healthz))
         .at("/readyz", get(health::readyz))
         .at("/metrics", get(health::metrics))
         .at("/", get(web::shell))

@@ -7,13 +7,20 @@ use poem::web::{Data, Json};
 use poem::{IntoResponse, Response, handler};
 use serde_json::json;
 
+/// Where the liveness probe is served.
+pub const LIVENESS_PATH: &str = "/healthz";
+
+/// The liveness answer's body.
+pub const LIVENESS_BODY: &str = r#"{"status":"ok"}"#;
+
 /// Liveness: the process answers. Touches nothing else, so a slow database never gets the
-/// process restarted.
+/// process restarted. `GET` is answered by the connection loop before routing
+/// ([`crate::server`]); this handler serves what reaches the router (`HEAD`).
 #[handler]
 pub fn healthz() -> Response {
     Response::builder()
         .content_type("application/json")
-        .body(r#"{"status":"ok"}"#)
+        .body(LIVENESS_BODY)
 }
 
 /// Readiness: the database answers and its schema is what this binary expects.

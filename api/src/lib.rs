@@ -34,6 +34,7 @@ pub mod responses;
 pub mod rewards;
 pub mod roles;
 pub mod routes;
+pub mod server;
 pub mod sessions;
 pub mod state;
 pub mod stats;

@@ -36,15 +36,28 @@ pub fn record_request(
     status: u16,
     elapsed: Duration,
 ) {
+    request_counter(operation, method, status).increment(1);
+    request_histogram(operation).record(elapsed.as_secs_f64());
+}
+
+/// The request counter of one operation, method and status; a caller that always counts the
+/// same labels may keep it instead of looking it up per request.
+pub fn request_counter(
+    operation: &'static str,
+    method: &'static str,
+    status: u16,
+) -> metrics::Counter {
     metrics::counter!(
         "linli_http_requests_total",
         "operation" => operation,
         "method" => method,
         "status" => status_label(status)
     )
-    .increment(1);
+}
+
+/// The latency histogram of one operation; may be kept like [`request_counter`].
+pub fn request_histogram(operation: &'static str) -> metrics::Histogram {
     metrics::histogram!("linli_http_request_duration_seconds", "operation" => operation)
-        .record(elapsed.as_secs_f64());
 }
 
 /// The status as a static label; uncommon codes share their class (`5xx`).

@@ -4,7 +4,6 @@ use std::time::Instant;
 
 use chrono::{DateTime, Duration, Utc};
 use linli_domain::accounts::rules::normalize_phone;
-use linli_domain::db::StoreError;
 use linli_domain::sessions::{Session, SessionId, store, usecases};
 use linli_domain::time::now_utc;
 use poem::Request;
@@ -221,21 +220,12 @@ impl SessionsApi {
             return Err(invalid_credentials());
         };
         throttle.failures_per_account.clear(&account_key);
-        let user = signed_in.user;
-        let roles = self
-            .state
-            .db
-            .run(move |conn| {
-                linli_domain::access::store::held_roles(conn, user.id).map(|r| (user, r))
-            })
-            .await
-            .map_err(|e: StoreError| rejected::<LoginError>(from_store_error(&e)))?;
         Ok(Created::Created(Json(LoginResponse {
             token: signed_in.token.secret,
             token_type: "Bearer".into(),
             session_id: signed_in.session.id.0,
             expires_at: signed_in.session.expires_at.and_utc(),
-            user: MeView::new(&roles.0, &roles.1),
+            user: MeView::new(&signed_in.user, &signed_in.roles),
         })))
     }
 

@@ -82,6 +82,11 @@ pub struct Claimed {
 
 /// A verified volunteer claims a place; when every place is taken they join the waitlist if
 /// `waitlist` is set, else the claim is refused as full.
+///
+/// The gates are read first, outside the write transaction: a refused claim — and every
+/// loser of a race for the last places, once the winners have committed — answers without
+/// queueing for the write lock. The lock is then held only for what concurrent claims can
+/// change: the need's state, the caller's own claims and the guarded counter.
 pub async fn claim(
     db: &Db,
     principal: Principal,
@@ -89,8 +94,23 @@ pub async fn claim(
     waitlist: bool,
     now: NaiveDateTime,
 ) -> Result<Claimed, ClaimError> {
-    db.run(move |conn| db::write(conn, |conn| claim_in(conn, &principal, id, waitlist, now)))
-        .await
+    let checking = principal.clone();
+    db.run(move |conn| {
+        let need = check_claimant(conn, &checking, id, now)?;
+        check_place(conn, &checking, &need)?;
+        if !waitlist && need.status == NeedStatus::Assigned {
+            return Err(ClaimError::Refused(Refusal::Full));
+        }
+        Ok(())
+    })
+    .await?;
+    db.run(move |conn| {
+        db::write(conn, |conn| {
+            let need = store::get(conn, id)?.ok_or(ClaimError::NotFound)?;
+            take(conn, &principal, &need, waitlist, now)
+        })
+    })
+    .await
 }
 
 /// The claim inside the caller's transaction, with every gate: also how an accepted offer or
@@ -103,83 +123,117 @@ pub fn claim_in(
     waitlist: bool,
     now: NaiveDateTime,
 ) -> Result<Claimed, ClaimError> {
-    {
-        {
-            let me = principal.user.id;
-            let need = store::get(conn, id)?.ok_or(ClaimError::NotFound)?;
-            if need.resident_id == me || need.created_by == me {
-                return Err(ClaimError::OwnNeed);
-            }
-            let prefix = volunteer_prefix(conn, principal)?;
-            let Some(prefix) = prefix else {
-                return Err(if standing(conn, principal, &need)?.reaches() {
-                    ClaimError::NotVolunteer
-                } else {
-                    ClaimError::NotFound
-                });
-            };
-            if !need.area_path.starts_with(&prefix) {
-                return Err(ClaimError::OutOfRadius);
-            }
-            if need.mode == NeedMode::Paid {
-                return Err(ClaimError::PaidNeed);
-            }
-            let profile = volunteers::get(conn, me)?.ok_or(ClaimError::NotVolunteer)?;
-            if profile.verified_at.is_none() {
-                return Err(ClaimError::NotVolunteer);
-            }
-            let category = categories::get(conn, need.category_id)?.ok_or(ClaimError::NotFound)?;
-            volunteer_gate(&category, &profile, now)?;
-            if !need.status.is_claimable() && need.status != NeedStatus::Assigned {
+    let need = check_claimant(conn, principal, id, now)?;
+    take(conn, principal, &need, waitlist, now)
+}
+
+/// The gates that depend on who claims rather than on other claims: the need is not theirs,
+/// they are a verified volunteer whose radius covers it, it is a volunteer need, and the
+/// category's safeguarding gate lets them in. Reads only; returns the need as read.
+fn check_claimant(
+    conn: &mut db::AnyConnection,
+    principal: &Principal,
+    id: NeedId,
+    now: NaiveDateTime,
+) -> Result<Need, ClaimError> {
+    let me = principal.user.id;
+    let need = store::get(conn, id)?.ok_or(ClaimError::NotFound)?;
+    if need.resident_id == me || need.created_by == me {
+        return Err(ClaimError::OwnNeed);
+    }
+    let Some(prefix) = volunteer_prefix(conn, principal)? else {
+        return Err(if standing(conn, principal, &need)?.reaches() {
+            ClaimError::NotVolunteer
+        } else {
+            ClaimError::NotFound
+        });
+    };
+    if !need.area_path.starts_with(&prefix) {
+        return Err(ClaimError::OutOfRadius);
+    }
+    if need.mode == NeedMode::Paid {
+        return Err(ClaimError::PaidNeed);
+    }
+    let profile = volunteers::get(conn, me)?.ok_or(ClaimError::NotVolunteer)?;
+    if profile.verified_at.is_none() {
+        return Err(ClaimError::NotVolunteer);
+    }
+    let category = categories::get(conn, need.category_id)?.ok_or(ClaimError::NotFound)?;
+    volunteer_gate(&category, &profile, now)?;
+    Ok(need)
+}
+
+/// The checks other claims can change: the need still takes claims, the caller holds none on
+/// it, and no place of theirs overlaps its window.
+fn check_place(
+    conn: &mut db::AnyConnection,
+    principal: &Principal,
+    need: &Need,
+) -> Result<(), ClaimError> {
+    let me = principal.user.id;
+    if !need.status.is_claimable() && need.status != NeedStatus::Assigned {
+        return Err(Refusal::NotClaimable.into());
+    }
+    if store::assignment_of(conn, need.id, me)?.is_some() {
+        return Err(ClaimError::AlreadyClaimed);
+    }
+    if store::has_overlapping_place(conn, me, need.id, (need.window_start, need.window_end))? {
+        return Err(ClaimError::Overlapping);
+    }
+    Ok(())
+}
+
+/// Takes a place (or a waitlist spot) on `need`, read in this transaction: the checks that
+/// concurrent claims can change, the guarded counter, the claim and its event.
+fn take(
+    conn: &mut db::AnyConnection,
+    principal: &Principal,
+    need: &Need,
+    waitlist: bool,
+    now: NaiveDateTime,
+) -> Result<Claimed, ClaimError> {
+    let me = principal.user.id;
+    let id = need.id;
+    check_place(conn, principal, need)?;
+    let status = match store::take_place(conn, id, now)? {
+        Some(count) => {
+            store::set_status(conn, id, staffing_status(need.headcount, count), now)?;
+            AssignmentStatus::Assigned
+        }
+        None => {
+            let current = store::get(conn, id)?.ok_or(ClaimError::NotFound)?;
+            let full = matches!(
+                current.status,
+                NeedStatus::Open | NeedStatus::PartiallyAssigned | NeedStatus::Assigned
+            );
+            if !full {
                 return Err(Refusal::NotClaimable.into());
             }
-            if store::assignment_of(conn, id, me)?.is_some() {
-                return Err(ClaimError::AlreadyClaimed);
+            if !waitlist {
+                return Err(Refusal::Full.into());
             }
-            if store::has_overlapping_place(conn, me, id, (need.window_start, need.window_end))? {
-                return Err(ClaimError::Overlapping);
-            }
-            let status = match store::take_place(conn, id, now)? {
-                Some(count) => {
-                    store::set_status(conn, id, staffing_status(need.headcount, count), now)?;
-                    AssignmentStatus::Assigned
-                }
-                None => {
-                    let current = store::get(conn, id)?.ok_or(ClaimError::NotFound)?;
-                    let full = matches!(
-                        current.status,
-                        NeedStatus::Open | NeedStatus::PartiallyAssigned | NeedStatus::Assigned
-                    );
-                    if !full {
-                        return Err(Refusal::NotClaimable.into());
-                    }
-                    if !waitlist {
-                        return Err(Refusal::Full.into());
-                    }
-                    AssignmentStatus::Waitlisted
-                }
-            };
-            store::insert_assignment(conn, id, me, status, now).map_err(|e| {
-                if db::is_unique_violation(&e) {
-                    ClaimError::AlreadyClaimed
-                } else {
-                    e.into()
-                }
-            })?;
-            let need = store::get(conn, id)?.ok_or(ClaimError::NotFound)?;
-            if status == AssignmentStatus::Assigned {
-                publish_need_event(
-                    conn,
-                    now,
-                    &need,
-                    Event::NeedClaimed,
-                    &[me],
-                    serde_json::json!({"helper_id": me.0}),
-                )?;
-            }
-            Ok(Claimed { need, status })
+            AssignmentStatus::Waitlisted
         }
+    };
+    store::insert_assignment(conn, id, me, status, now).map_err(|e| {
+        if db::is_unique_violation(&e) {
+            ClaimError::AlreadyClaimed
+        } else {
+            e.into()
+        }
+    })?;
+    let need = store::get(conn, id)?.ok_or(ClaimError::NotFound)?;
+    if status == AssignmentStatus::Assigned {
+        publish_need_event(
+            conn,
+            now,
+            &need,
+            Event::NeedClaimed,
+            &[me],
+            serde_json::json!({"helper_id": me.0}),
+        )?;
     }
+    Ok(Claimed { need, status })
 }
 
 /// What a withdrawal came to.

@@ -3,6 +3,7 @@
 use chrono::{Duration, NaiveDateTime};
 
 use super::{IssuedToken, Session, issue_token, store};
+use crate::access::{self, HeldRole};
 use crate::accounts::{Phone, User, password, store as accounts};
 use crate::db::{self, Db, StoreError};
 
@@ -15,6 +16,9 @@ pub struct SignedIn {
     pub session: Session,
     /// Who signed in.
     pub user: User,
+    /// The roles they hold, read with the session's insert so a sign-in costs one hop to the
+    /// store after the hash.
+    pub roles: Vec<HeldRole>,
 }
 
 /// Checks a login. An unknown number costs the same hashing work as a wrong password, so
@@ -46,16 +50,18 @@ pub async fn login(
     let token = issue_token();
     let hash = token.hash.clone();
     let user_id = user.id;
-    let session = db
+    let (session, roles) = db
         .run(move |conn| {
-            db::write(conn, |conn| {
+            let session = db::write(conn, |conn| {
                 store::create(conn, user_id, &hash, user_agent.as_deref(), now, lifetime)
-            })
+            })?;
+            Ok::<_, StoreError>((session, access::store::held_roles(conn, user_id)?))
         })
         .await?;
     Ok(Some(SignedIn {
         token,
         session,
         user,
+        roles,
     }))
 }

@@ -7,6 +7,18 @@ engine_tests! {
         assert_eq!(reply.json["status"], "ok");
     }
 
+    async fn the_liveness_probe_is_counted_and_answers_head_too(app: TestApp) {
+        app.get("/healthz").await;
+        let head = app.send(app.client.head(format!("{}/healthz", app.address))).await;
+        assert_eq!(head.status, 200);
+        let reply = app.get("/metrics").await;
+        assert!(
+            reply.text.contains(r#"linli_http_requests_total{operation="healthz",method="GET",status="200"}"#),
+            "{}",
+            reply.text
+        );
+    }
+
     async fn readyz_reports_the_engine_once_migrated(app: TestApp) {
         let reply = app.get("/readyz").await;
         assert_eq!(reply.status, 200, "{}", reply.text);
