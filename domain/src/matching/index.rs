@@ -23,18 +23,17 @@ pub struct Snapshot {
     /// The generation read before the facts were loaded: the facts are at least this new.
     pub generation: i64,
     volunteers: Vec<StoredCandidate>,
-    /// Compact facts beside each volunteer, for a cheap upper bound of their score.
-    digests: Vec<Digest>,
     /// Skill code → bit in [`Digest::skills`] (the first 64 codes seen).
     skill_bits: HashMap<String, u32>,
-    /// Radius prefix (`/d/s/`, `/d/s/c/` or `/d/s/c/g/`) → volunteers reaching it.
-    reach: HashMap<String, Vec<u32>>,
+    /// Radius prefix (`/d/s/`, `/d/s/c/` or `/d/s/c/g/`) → the digests of the volunteers
+    /// reaching it. A ranking scans a bucket's compact digests in order and touches a
+    /// volunteer's full facts only when their bound may enter the list.
+    reach: HashMap<String, Vec<Digest>>,
 }
 
 impl Snapshot {
     /// Groups loaded volunteers by what their radius reaches.
     pub fn new(generation: i64, volunteers: Vec<StoredCandidate>) -> Self {
-        let mut reach: HashMap<String, Vec<u32>> = HashMap::new();
         let mut skill_bits: HashMap<String, u32> = HashMap::new();
         for v in &volunteers {
             for code in &v.facts.skills {
@@ -42,9 +41,11 @@ impl Snapshot {
                 skill_bits.entry(code.clone()).or_insert(next);
             }
         }
-        let digests = volunteers
-            .iter()
-            .map(|v| Digest {
+        let mut reach: HashMap<String, Vec<Digest>> = HashMap::new();
+        for (i, v) in volunteers.iter().enumerate() {
+            let digest = Digest {
+                index: u32::try_from(i).unwrap_or(u32::MAX),
+                volunteer_id: v.facts.volunteer_id,
                 skills: v
                     .facts
                     .skills
@@ -57,19 +58,13 @@ impl Snapshot {
                     Factor::Reliability,
                     rules::reliability_value(v.facts.track_record),
                 ),
-            })
-            .collect();
-        for (i, v) in volunteers.iter().enumerate() {
+            };
             let key = radius_prefix(&v.facts.home_grid_path, v.facts.service_radius);
-            reach
-                .entry(key)
-                .or_default()
-                .push(u32::try_from(i).unwrap_or(u32::MAX));
+            reach.entry(key).or_default().push(digest);
         }
         Self {
             generation,
             volunteers,
-            digests,
             skill_bits,
             reach,
         }
@@ -104,34 +99,31 @@ impl Snapshot {
 
     fn rank_for(&self, request: &Request<'_>, limit: usize, now: NaiveDateTime) -> Vec<Ranked> {
         let bound = Bound::new(self, request.facts);
-        let buckets: Vec<&Vec<u32>> = ancestors(&request.facts.grid_path)
+        let buckets: Vec<&Vec<Digest>> = ancestors(&request.facts.grid_path)
             .filter_map(|prefix| self.reach.get(prefix))
             .collect();
-        let candidates = buckets
-            .into_iter()
-            .rev()
-            .flatten()
-            .map(|&i| (&self.volunteers[i as usize], &self.digests[i as usize]))
-            .filter(|(v, _)| {
-                request
-                    .excluded
-                    .binary_search(&v.facts.volunteer_id)
-                    .is_err()
-            })
-            .filter(|(v, _)| v.holds_valid(request.required, now))
-            .map(|(v, digest)| {
-                let id = v.facts.volunteer_id;
-                let times_helped_resident = if request.helped.is_empty() {
-                    0
-                } else {
-                    request.helped.get(&id).copied().unwrap_or(0)
-                };
-                let live = Live {
-                    recent_minutes: v.recent_minutes(now),
-                    times_helped_resident,
-                };
-                (&v.facts, live, bound.of(id, digest, live))
-            });
+        let candidates = buckets.into_iter().rev().flatten().map(|digest| {
+            let id = digest.volunteer_id;
+            let times_helped_resident = if request.helped.is_empty() {
+                0
+            } else {
+                request.helped.get(&id).copied().unwrap_or(0)
+            };
+            let admit = move || {
+                if request.excluded.binary_search(&id).is_ok() {
+                    return None;
+                }
+                let v = &self.volunteers[digest.index as usize];
+                v.holds_valid(request.required, now).then(|| {
+                    let live = Live {
+                        recent_minutes: v.recent_minutes(now),
+                        times_helped_resident,
+                    };
+                    (&v.facts, live)
+                })
+            };
+            (bound.of(digest, times_helped_resident), id, admit)
+        });
         rules::rank_pruned(request.facts, candidates, limit)
     }
 }
@@ -145,9 +137,12 @@ struct Request<'a> {
 }
 
 /// What the upper bound keeps of a volunteer: skills as bits, the home grid's ids from the
-/// district down, and the reliability contribution (fixed until the next rebuild).
+/// district down, and the reliability contribution (fixed until the next rebuild), with
+/// where their full facts are.
 #[derive(Debug, Clone, Copy)]
 struct Digest {
+    index: u32,
+    volunteer_id: i64,
     skills: u64,
     home: Option<[i64; 4]>,
     reliability: u32,
@@ -186,7 +181,7 @@ impl<'a> Bound<'a> {
 
     /// At least the candidate's total: every part at its exact contribution where that is
     /// cheap, at its most where it is not (availability, fairness, partial skills).
-    fn of(&self, id: i64, digest: &Digest, live: Live) -> u32 {
+    fn of(&self, digest: &Digest, times_helped_resident: u32) -> u32 {
         let skills = match self.wanted {
             Some(mask) if digest.skills & mask == 0 => 0,
             _ => FULL,
@@ -198,12 +193,13 @@ impl<'a> Bound<'a> {
             }
             _ => FULL,
         };
-        let continuity =
-            if self.facts.preferred_helper == Some(id) || live.times_helped_resident > 0 {
-                FULL
-            } else {
-                0
-            };
+        let continuity = if self.facts.preferred_helper == Some(digest.volunteer_id)
+            || times_helped_resident > 0
+        {
+            FULL
+        } else {
+            0
+        };
         contribution(Factor::Skills, skills)
             + contribution(Factor::Distance, distance)
             + contribution(Factor::Availability, FULL)

@@ -271,19 +271,26 @@ pub fn rank_live<'a>(
 ) -> Vec<Ranked> {
     rank_pruned(
         need,
-        candidates.into_iter().map(|(c, live)| (c, live, u32::MAX)),
+        candidates
+            .into_iter()
+            .map(|(c, live)| (u32::MAX, c.volunteer_id, move || Some((c, live)))),
         limit,
     )
 }
 
-/// [`rank_live`] where each candidate comes with an upper bound of its total: once `limit`
-/// candidates are kept, one whose bound cannot beat the weakest kept is skipped unscored. The
-/// result is the same as [`rank_live`]'s whenever every bound is at least the true total.
-pub fn rank_pruned<'a>(
+/// [`rank_live`] where each candidate comes as an upper bound of its total, its id and a way to
+/// admit it: once `limit` candidates are kept, one whose bound cannot beat the weakest kept is
+/// skipped before it is admitted, so its facts are never touched. `admit` answers `None` for a
+/// candidate that is not eligible at all. The result is the same as [`rank_live`]'s over the
+/// admitted candidates whenever every bound is at least the true total.
+pub fn rank_pruned<'a, F>(
     need: &NeedFacts,
-    candidates: impl IntoIterator<Item = (&'a CandidateFacts, Live, u32)>,
+    candidates: impl IntoIterator<Item = (u32, i64, F)>,
     limit: usize,
-) -> Vec<Ranked> {
+) -> Vec<Ranked>
+where
+    F: FnOnce() -> Option<(&'a CandidateFacts, Live)>,
+{
     use std::collections::BinaryHeap;
     if limit == 0 {
         return Vec::new();
@@ -291,15 +298,18 @@ pub fn rank_pruned<'a>(
     let window = Window::new(need.window_start, need.window_end);
     let mut kept: BinaryHeap<Kept<'a>> =
         BinaryHeap::with_capacity(limit.min(1_024).saturating_add(1));
-    for (candidate, live, bound) in candidates {
+    for (bound, volunteer_id, admit) in candidates {
         if kept.len() >= limit
             && kept.peek().is_some_and(|weakest| {
                 bound < weakest.total
-                    || (bound == weakest.total && candidate.volunteer_id > weakest.volunteer_id)
+                    || (bound == weakest.total && volunteer_id > weakest.volunteer_id)
             })
         {
             continue;
         }
+        let Some((candidate, live)) = admit() else {
+            continue;
+        };
         let Some(distance) = eligible_distance(need, candidate) else {
             continue;
         };

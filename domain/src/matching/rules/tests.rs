@@ -221,7 +221,7 @@ proptest! {
         let bounded = rank_pruned(
             &need(),
             candidates.iter().zip(&slack).map(|(c, extra)| {
-                (c, Live::of(c), score(&need(), c).total + extra)
+                (score(&need(), c).total + extra, c.volunteer_id, move || Some((c, Live::of(c))))
             }),
             limit,
         );
