@@ -92,7 +92,7 @@ export function money(decimal) {
   if (!found) return String(decimal ?? '');
   const [, sign, whole, fraction = ''] = found;
   const grouped = whole.replace(/^0+(?=\d)/, '').replace(/\B(?=(\d{3})+(?!\d))/g, ',');
-  return `${sign}¥${grouped}.${fraction.padEnd(2, '0')}`;
+  return `${sign ? '−' : ''}¥${grouped}.${fraction.padEnd(2, '0')}`;
 }
 
 // ---- session ----

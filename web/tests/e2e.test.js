@@ -547,8 +547,27 @@ test('a provider accepts, starts and completes an order with the code, and the r
 
     // The provider's other screens: offerings, settlements (the statement downloads), API access.
     await page.goto(`${BASE}/#/provider/offerings`);
-    await page.locator(`[data-offering="${tidy.id}"]`).waitFor();
+    const offering = page.locator(`[data-offering="${tidy.id}"]`);
+    await offering.waitFor();
     await screenIsClean(page, providerContext, 'offerings (zh-CN)');
+    // A price with three decimals is explained beside the price and kept; two decimals are saved.
+    await offering.locator('summary').click();
+    const price = offering.locator('input[name=unit_price]');
+    await price.fill('45.555');
+    await offering.locator('button[type=submit]').click();
+    await page.locator('#' + await price.getAttribute('id') + '-error').waitFor();
+    assert.equal(await price.inputValue(), '45.555', 'input kept');
+    await price.fill('45.50');
+    await offering.locator('button[type=submit]').click();
+    await page.locator('#offering-notice').waitFor();
+    assert.match(await page.locator(`[data-offering="${tidy.id}"]`).textContent(), /¥45\.50/);
+    // Unpublished, it cannot be booked; published again, it can.
+    await page.locator(`[data-toggle-offering="${tidy.id}"]`).click();
+    await page.locator('#offering-notice', { hasText: '下架' }).waitFor();
+    const hidden = await api('GET', `/offerings?organization_id=${tidy.organization_id}`, { token: session.json.token });
+    assert.ok(!hidden.json.some((o) => o.id === tidy.id && o.published), 'unpublished for residents');
+    await page.locator(`[data-toggle-offering="${tidy.id}"]`).click();
+    await page.locator('#offering-notice', { hasText: '上架' }).waitFor();
     await page.goto(`${BASE}/#/provider/settlements`);
     await page.locator('#settlements [data-settlement] a').first().click();
     await page.locator('#settlement-lines').waitFor();

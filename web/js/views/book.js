@@ -3,7 +3,7 @@
 // BEFORE anything is booked, and only a quote of exactly what is on the form can be confirmed.
 // The booking carries an idempotency key kept across retries, so it is placed once. Staff and
 // proxies book for a resident by giving the resident's number.
-import { get, post, newKey, h, t, field, bindForm, replace, load, number, money, currentLang, isStaff, todayInShanghai, shanghaiToUtc, ApiError } from '../core.js';
+import { get, post, newKey, h, append, t, field, bindForm, replace, load, number, money, currentLang, isStaff, todayInShanghai, shanghaiToUtc, ApiError } from '../core.js';
 import { go } from '../app.js';
 import { withCategories, categoryName } from './common.js';
 import { offeringTitle, offeringText, unitPrice, homeCommunity, programmeNames, splitTable } from './paid.js';
@@ -115,11 +115,11 @@ export function render(main, { id }) {
     if (!offering) throw new ApiError(404, { code: 'offering_not_found' });
     return { offering, balance, names };
   }, ({ offering, balance, names }) => {
-    holder.append(
+    append(holder, [
       h('h1', {}, offeringTitle(offering)),
       h('p', { class: 'need-text' }, offeringText(offering)),
       facts(offering),
-      bookingForm(offering, balance, names));
+      bookingForm(offering, balance, names)]);
     holder.querySelector('h1')?.setAttribute('tabindex', '-1');
   });
 }

@@ -79,7 +79,8 @@ function createForm(community, organization, redraw) {
 export async function render(main) {
   const list = h('section', { 'aria-labelledby': 'catalogue-h' });
   const formHolder = h('div');
-  main.append(h('h1', {}, t('nav.catalogue')), isStaff() ? h('p', {}, h('a', { href: '#/staff/policy' }, t('catalogue.policy_link'))) : null);
+  main.append(h('h1', {}, t('nav.catalogue')));
+  if (isStaff()) main.append(h('p', {}, h('a', { href: '#/staff/policy' }, t('catalogue.policy_link'))));
   const communities = await places();
   if (!communities.length) { main.append(h('p', { class: 'empty' }, t('dashboard.no_areas'))); return; }
   const picker = placePicker(communities, () => show());

@@ -1,7 +1,7 @@
 // A provider's offerings, unpublished ones too: publish or unpublish each, change one (orders
 // already placed keep their price), or offer a new one. Prices are typed as decimal strings and
 // sent as typed; the API checks them (at most 2 decimals).
-import { get, post, call, h, t, field, bindForm, replace, load, number, uid, currentLang, alertBox } from '../core.js';
+import { get, post, call, h, append, t, field, bindForm, replace, load, number, uid, currentLang, alertBox } from '../core.js';
 import { loadCategories, categoryName } from './common.js';
 import { organizationPicker, offeringTitle, unitPrice, checkGroup } from './paid.js';
 import { availability } from './book.js';
@@ -127,14 +127,14 @@ export function render(main) {
     const org = picker.chosen();
     load(holder, () => Promise.all([get('/offerings', { organization_id: org.id, limit: 200 }), loadCategories(), get('/areas')]),
       ([offerings, categories, areas]) => {
-        holder.append(
+        append(holder, [
           h('h2', { id: 'offerings-h' }, t('provider.offerings')),
           offerings.length ? h('ul', { class: 'needs', 'aria-labelledby': 'offerings-h' }, offerings.map((o) => offeringRow(org, categories, areas, o, draw)))
             : h('p', { class: 'empty' }, t('offering.none')),
           org.role === 'admin' ? offeringForm(org, categories, areas, null, async (body) => {
             const created = await post('/offerings', body);
             draw(t('offering.created', { name: offeringTitle(created) }));
-          }, t('offering.new')) : null);
+          }, t('offering.new')) : null]);
       });
   };
   draw();

@@ -2,7 +2,7 @@
 // 4-digit code to read out at the start and the end, cancels, and confirms or disputes a
 // completed order; the provider's members accept or decline it and record its start and
 // completion with the resident's code.
-import { get, post, h, t, field, bindForm, load, money, number, dateTime, timeWindow, account, myOrganizations } from '../core.js';
+import { get, post, h, append, t, field, bindForm, load, money, number, dateTime, timeWindow, account, myOrganizations } from '../core.js';
 import { orderBadge, offeringTitle, organizationName, programmeNames, splitTable } from './paid.js';
 
 const OPEN = ['placed', 'accepted', 'started'];
@@ -125,14 +125,14 @@ export function render(main, { id }) {
     const me = account();
     const residentSide = Boolean(order.check_code) || order.resident_id === me.id;
     const providerSide = myOrganizations(['provider']).some((o) => o.id === order.organization_id);
-    holder.append(
+    append(holder, [
       h('h1', {}, offering ? offeringTitle(offering) : t('order.number', { id: order.id })),
       h('p', {}, orderBadge(order.state), ' ', h('span', { class: 'small' }, t('order.number', { id: order.id }))),
       notice,
       facts(order, offering, provider),
       splitTable(order, names),
       residentSide ? residentActions(order, draw) : null,
-      providerSide ? providerActions(order, draw) : null);
+      providerSide ? providerActions(order, draw) : null]);
     notice.replaceChildren(...(message ? [h('p', { class: 'status-line', id: 'order-notice' }, message)] : []));
     holder.querySelector('h1')?.setAttribute('tabindex', '-1');
   });

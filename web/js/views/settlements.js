@@ -1,7 +1,7 @@
 // A provider's settlements: the batches per period with their totals and state, and one batch's
 // statement — a line per order (or refund adjustment) whose amounts add up to the totals — with
 // its CSV to download. Amounts are the API's own decimal strings.
-import { get, fetchBlob, h, t, load, replace, money, number, dateTime, alertBox } from '../core.js';
+import { get, fetchBlob, h, append, t, load, replace, money, number, dateTime, alertBox } from '../core.js';
 import { organizationPicker } from './paid.js';
 
 const COLUMNS = ['gross', 'subsidy', 'points', 'copay', 'commission', 'net'];
@@ -39,7 +39,7 @@ function detail(main, id) {
   main.append(h('h1', {}, t('settlement.title', { id })), h('p', {}, h('a', { href: '#/provider/settlements' }, t('settlement.back'))), holder);
   load(holder, () => get(`/settlements/${Number(id)}`), ({ settlement: batch, lines }) => {
     const slot = h('div', { 'aria-live': 'assertive' });
-    holder.append(
+    append(holder, [
       h('p', {}, stateBadge(batch.state), ' ', period(batch)),
       batch.paid_reference ? h('p', { class: 'small' }, t('settlement.paid_line', { reference: batch.paid_reference, when: dateTime(batch.paid_at) })) : null,
       totals(batch),
@@ -47,12 +47,12 @@ function detail(main, id) {
       slot,
       h('h2', { id: 'lines-h' }, t('settlement.lines', { n: number(lines.length) })),
       lines.length ? h('div', { class: 'table-wrap', tabindex: 0, role: 'region', 'aria-labelledby': 'lines-h' },
-        h('table', { id: 'settlement-lines' },
+        h('table', { id: 'settlement-lines', class: 'statement' },
           h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, t('settlement.order')), COLUMNS.map((key) => h('th', { scope: 'col', class: 'num' }, t(`settlement.${key}`))))),
           h('tbody', {}, lines.map((line) => h('tr', {},
             h('th', { scope: 'row' }, h('a', { href: `#/orders/${line.order_id}` }, t('order.number', { id: line.order_id })),
               line.refund_id ? h('span', { class: 'small block' }, t('settlement.refund', { id: line.refund_id })) : null),
-            COLUMNS.map((key) => h('td', { class: 'num' }, money(line.totals[key])))))))) : h('p', { class: 'empty' }, t('settlement.no_lines')));
+            COLUMNS.map((key) => h('td', { class: 'num' }, money(line.totals[key])))))))) : h('p', { class: 'empty' }, t('settlement.no_lines'))]);
   });
 }
 
