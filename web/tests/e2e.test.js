@@ -486,6 +486,8 @@ test('a resident books a subsidised order and sees the split before confirming',
     await page.locator('#quote [data-split=copay]').waitFor();
     assert.match(await page.locator('#quote [data-split=subsidy] th').first().textContent(), /Subsidy/);
     await screenIsClean(page, context, 'the quote and its split (en)');
+    await page.getByRole('button', { name: 'Large text' }).click();
+    await screenIsClean(page, context, 'the quote and its split (en, elder mode)');
   });
   await context.close();
 });
@@ -616,6 +618,17 @@ test('an organization admin creates an API key, sees its secret once, and revoke
     await row.getByRole('button', { name: /^确定撤销/ }).click();
     await page.locator('#partner-notice').waitFor();
     await page.locator('#api-keys li[data-key-status=revoked]', { hasText: name }).waitFor();
+
+    // A webhook endpoint on an internal address is refused, explained beside the URL.
+    const webhook = page.locator('form[aria-labelledby=new-webhook-h]');
+    await webhook.locator('input[name=url]').fill('http://127.0.0.1:9/hooks/linli');
+    await webhook.locator('input[name=events][value="order.placed"]').check();
+    await webhook.locator('button[type=submit]').click();
+    const urlError = page.locator('#' + await webhook.locator('input[name=url]').getAttribute('id') + '-error');
+    await urlError.waitFor();
+    assert.match(await urlError.textContent(), /不能推送到这个地址/);
+    assert.equal(await webhook.locator('input[name=url]').inputValue(), 'http://127.0.0.1:9/hooks/linli', 'input kept');
+    await screenIsClean(page, context, 'a refused webhook endpoint (zh-CN)');
   });
   await context.close();
 });
