@@ -5,7 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  BASE, PEOPLE, PASSWORD, launch, phone, logIn, axe, withScreenshots, api, shanghaiToday,
+  BASE, PEOPLE, PASSWORD, launch, phone, logIn, axe, withScreenshots, api, session, shanghaiToday,
 } from './harness.js';
 
 let browser;
@@ -418,8 +418,8 @@ test('a resident books a subsidised order and sees the split before confirming',
   const context = await phone(browser);
   const page = await context.newPage();
   await withScreenshots('book', browser, async () => {
-    const session = await api('POST', '/sessions', { body: { phone: PEOPLE.resident, password: PASSWORD } });
-    const token = session.json.token;
+    const me = await session(PEOPLE.resident);
+    const token = me.token;
     const bathing = await demoOffering(token, '上门助浴');
     const ordersBefore = (await api('GET', '/orders?limit=200', { token })).json.length;
     const balance = (await api('GET', '/points/balance', { token })).json.available;
@@ -492,18 +492,59 @@ test('a resident books a subsidised order and sees the split before confirming',
   await context.close();
 });
 
+test('a grid worker books for a resident who consented, and is told when one did not', async () => {
+  const context = await phone(browser);
+  const page = await context.newPage();
+  await withScreenshots('proxy-book', browser, async () => {
+    const staff = await session(PEOPLE.communityStaff);
+    const resident = await session(PEOPLE.resident);
+    const worker = await session(PEOPLE.gridWorker);
+    const consent = await api('POST', '/proxy-consents', {
+      token: staff.token,
+      body: { resident_id: resident.user.id, proxy_id: worker.user.id, relationship: 'grid_worker' },
+    });
+    assert.ok([200, 201].includes(consent.status), JSON.stringify(consent.json));
+    const bathing = await demoOffering(resident.token, '上门助浴');
+    const other = await session('13900000009');
+
+    await logIn(page, PEOPLE.gridWorker);
+    await page.goto(`${BASE}/#/services/${bathing.id}`);
+    const who = page.locator('input[name=for_user_id]');
+    await who.waitFor();
+    await page.locator('input[name=date]').fill(shanghaiMonthsAhead(4));
+    // Someone who gave no consent: explained beside the resident's number, which stays.
+    await who.fill(String(other.user.id));
+    await page.locator('#get-quote').click();
+    const error = page.locator('#' + await who.getAttribute('id') + '-error');
+    await error.waitFor();
+    assert.match(await error.textContent(), /没有授权您代办/);
+    assert.equal(await who.inputValue(), String(other.user.id), 'input kept');
+    await who.fill(String(resident.user.id));
+    await page.locator('#get-quote').click();
+    await page.locator('#quote [data-split=copay]').waitFor();
+    await screenIsClean(page, context, 'booking for a resident (zh-CN)');
+    await page.locator('#confirm-booking').click();
+    await page.locator('[data-order-state=placed]').waitFor();
+    const orderId = Number(page.url().split('/').pop());
+    const seen = await api('GET', `/orders/${orderId}`, { token: resident.token });
+    assert.equal(seen.json.resident_id, resident.user.id, 'the order is the resident\'s');
+    assert.match((await page.locator('#order-code').textContent()).trim(), /^\d{4}$/, 'the proxy sees the code to pass on');
+  });
+  await context.close();
+});
+
 test('a provider accepts, starts and completes an order with the code, and the resident confirms', async () => {
   const providerContext = await phone(browser);
   const residentContext = await phone(browser);
   const page = await providerContext.newPage();
   const resident = await residentContext.newPage();
   await withScreenshots('provider', browser, async () => {
-    const session = await api('POST', '/sessions', { body: { phone: PEOPLE.resident, password: PASSWORD } });
-    const tidy = await demoOffering(session.json.token, '居家助洁');
+    const me = await session(PEOPLE.resident);
+    const tidy = await demoOffering(me.token, '居家助洁');
     const day = shanghaiMonthsAhead(3);
     const booked = await fetch(`${BASE}/api/v1/orders`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${session.json.token}`, 'idempotency-key': `e2e-order-${Date.now()}` },
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${me.token}`, 'idempotency-key': `e2e-order-${Date.now()}` },
       body: JSON.stringify({
         offering_id: tidy.id, quantity: 2,
         window_start: new Date(`${day}T14:00:00+08:00`).toISOString(), window_end: new Date(`${day}T16:00:00+08:00`).toISOString(),
@@ -566,7 +607,7 @@ test('a provider accepts, starts and completes an order with the code, and the r
     // Unpublished, it cannot be booked; published again, it can.
     await page.locator(`[data-toggle-offering="${tidy.id}"]`).click();
     await page.locator('#offering-notice', { hasText: '下架' }).waitFor();
-    const hidden = await api('GET', `/offerings?organization_id=${tidy.organization_id}`, { token: session.json.token });
+    const hidden = await api('GET', `/offerings?organization_id=${tidy.organization_id}`, { token: me.token });
     assert.ok(!hidden.json.some((o) => o.id === tidy.id && o.published), 'unpublished for residents');
     await page.locator(`[data-toggle-offering="${tidy.id}"]`).click();
     await page.locator('#offering-notice', { hasText: '上架' }).waitFor();
@@ -619,16 +660,38 @@ test('an organization admin creates an API key, sees its secret once, and revoke
     await page.locator('#partner-notice').waitFor();
     await page.locator('#api-keys li[data-key-status=revoked]', { hasText: name }).waitFor();
 
-    // A webhook endpoint on an internal address is refused, explained beside the URL.
+    // A webhook endpoint on a private address is refused, explained beside the URL.
     const webhook = page.locator('form[aria-labelledby=new-webhook-h]');
-    await webhook.locator('input[name=url]').fill('http://127.0.0.1:9/hooks/linli');
+    await webhook.locator('input[name=url]').fill('http://10.0.0.1/hooks/linli');
     await webhook.locator('input[name=events][value="order.placed"]').check();
     await webhook.locator('button[type=submit]').click();
     const urlError = page.locator('#' + await webhook.locator('input[name=url]').getAttribute('id') + '-error');
     await urlError.waitFor();
     assert.match(await urlError.textContent(), /不能推送到这个地址/);
-    assert.equal(await webhook.locator('input[name=url]').inputValue(), 'http://127.0.0.1:9/hooks/linli', 'input kept');
+    assert.equal(await webhook.locator('input[name=url]').inputValue(), 'http://10.0.0.1/hooks/linli', 'input kept');
     await screenIsClean(page, context, 'a refused webhook endpoint (zh-CN)');
+
+    // One on this machine (allowed for the tests) is registered, its secret shown once; it is
+    // tested, paused, its delivery log opened, and removed.
+    const url = `http://127.0.0.1:9/hooks/${Date.now()}`;
+    await webhook.locator('input[name=url]').fill(url);
+    await webhook.locator('button[type=submit]').click();
+    await page.locator('#new-webhook-secret').waitFor();
+    assert.match(await page.locator('#new-webhook-secret').textContent(), /^whsec_/);
+    const endpoint = page.locator('#webhooks li', { hasText: url });
+    await endpoint.waitFor();
+    await endpoint.locator('[data-test-webhook]').click();
+    await page.locator('#partner-notice', { hasText: '测试' }).waitFor();
+    await page.locator('#webhooks li', { hasText: url }).locator('[data-toggle-webhook]').click();
+    await page.locator('#partner-notice', { hasText: '暂停' }).waitFor();
+    await page.locator('#webhooks li', { hasText: url }).locator('[data-deliveries]').click();
+    await page.locator('#webhooks li', { hasText: url }).locator('details table, details .empty').first().waitFor();
+    await screenIsClean(page, context, 'webhook endpoints and a delivery log (zh-CN)');
+    const registered = page.locator('#webhooks li', { hasText: url });
+    await registered.getByRole('button', { name: /^删除/ }).click();
+    await registered.getByRole('button', { name: /^确定删除/ }).click();
+    await page.locator('#partner-notice', { hasText: '已删除' }).waitFor();
+    assert.equal(await page.locator('#webhooks li', { hasText: url }).count(), 0, 'removed');
   });
   await context.close();
 });

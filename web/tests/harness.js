@@ -97,6 +97,13 @@ export async function api(method, path, { token, body } = {}) {
   return { status: response.status, json: text ? JSON.parse(text) : null };
 }
 
+/** Logs `phone` in through the API; returns the session ({token, user}). */
+export async function session(phone) {
+  const created = await api('POST', '/sessions', { body: { phone, password: PASSWORD } });
+  if (created.status !== 201) throw new Error(`cannot log ${phone} in: ${JSON.stringify(created.json)}`);
+  return created.json;
+}
+
 /** Today's date in Asia/Shanghai (YYYY-MM-DD). */
 export function shanghaiToday() {
   return new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai' }).format(new Date());

@@ -1,8 +1,8 @@
 // Book a paid service: quantity, day and time window and points to use; then the quote's split
 // — gross, each subsidy programme's part, the points' value and the co-payment — is shown
 // BEFORE anything is booked, and only a quote of exactly what is on the form can be confirmed.
-// The booking carries an idempotency key kept across retries, so it is placed once. Staff and
-// proxies book for a resident by giving the resident's number.
+// The booking carries an idempotency key kept across retries, so it is placed once. Grid workers
+// and family members the resident consented to book for them by giving the resident's number.
 import { get, post, newKey, h, append, t, field, bindForm, replace, load, number, money, currentLang, isStaff, todayInShanghai, shanghaiToUtc, ApiError } from '../core.js';
 import { go } from '../app.js';
 import { withCategories, categoryName } from './common.js';
@@ -53,7 +53,8 @@ function bookingForm(offering, balance, names) {
   const quoteHolder = h('section', { 'aria-live': 'polite', 'aria-labelledby': 'quote-h', id: 'quote' });
   const form = h('form', { class: 'card', novalidate: true, 'aria-labelledby': 'book-h' },
     h('h2', { id: 'book-h' }, t('book.title')),
-    isStaff() ? field(t('book.for_resident'), h('input', { name: 'for_user_id', type: 'number', min: 1, inputmode: 'numeric' }), t('book.for_resident_hint')) : null,
+    h('details', { open: isStaff() }, h('summary', {}, t('book.for_someone')),
+      field(t('book.for_resident'), h('input', { name: 'for_user_id', type: 'number', min: 1, inputmode: 'numeric' }), t('book.for_resident_hint'))),
     field(t('book.quantity', { unit: t(`unit.${offering.unit}`) }), h('select', { name: 'quantity' },
       quantities.map((n) => h('option', { value: n }, number(n))))),
     field(t('field.date'), h('input', { name: 'date', type: 'date', required: true, value: todayInShanghai(1), min: todayInShanghai(0) })),

@@ -1,7 +1,7 @@
 // Partner access for an organization's admins: API keys (created with their scopes — the secret
 // shown once, here, and never again — listed and revoked) and webhook endpoints (registered
 // with their events — the signing secret shown once — listed with their delivery log, removed).
-import { get, post, del, h, t, field, bindForm, replace, load, dateTime, number, alertBox } from '../core.js';
+import { get, post, call, del, h, t, field, bindForm, replace, load, dateTime, number, alertBox } from '../core.js';
 import { organizationPicker, organizationName, checkGroup } from './paid.js';
 
 const SCOPES = ['needs:read', 'needs:write', 'orders:read', 'orders:write', 'offerings:write', 'webhooks:manage', 'organization:read', 'redemptions:write', 'stats:read'];
@@ -45,6 +45,24 @@ function removeButton(label, named, action) {
     }
   });
   return [h('div', { class: 'buttons' }, ask, confirm), slot];
+}
+
+/** A button doing `action` at once, its problems shown beside it. */
+function actionButton(label, named, action, data = {}) {
+  const slot = h('div', { 'aria-live': 'assertive' });
+  const button = h('button', { type: 'button', class: 'secondary', 'aria-label': t('partner.action_named', { action: label, name: named }), ...data }, label);
+  button.addEventListener('click', async () => {
+    button.disabled = true;
+    replace(slot);
+    try {
+      await action();
+    } catch (error) {
+      replace(slot, alertBox(error, () => button.click()));
+    } finally {
+      button.disabled = false;
+    }
+  });
+  return [button, slot];
 }
 
 function keyRow(org, key, redraw) {
@@ -99,6 +117,24 @@ function deliveries(org, endpoint) {
   return details;
 }
 
+/** Send a test, pause or resume deliveries, and replace the signing secret. */
+function endpointActions(org, endpoint, redraw) {
+  const path = `/organizations/${org.id}/webhooks/${endpoint.id}`;
+  const [test, testSlot] = actionButton(t('partner.send_test'), endpoint.url, async () => {
+    await post(`${path}/test`, {});
+    redraw(t('partner.test_queued', { url: endpoint.url }));
+  }, { 'data-test-webhook': endpoint.id });
+  const [toggle, toggleSlot] = actionButton(t(endpoint.enabled ? 'partner.pause' : 'partner.resume'), endpoint.url, async () => {
+    await call('PATCH', path, { body: { enabled: !endpoint.enabled } });
+    redraw(t(endpoint.enabled ? 'partner.paused' : 'partner.resumed', { url: endpoint.url }));
+  }, { 'data-toggle-webhook': endpoint.id });
+  const [rotate, rotateSlot] = actionButton(t('partner.rotate'), endpoint.url, async () => {
+    const rotated = await post(`${path}/secret`, {});
+    redraw(null, secretCard('new-webhook-secret', t('partner.endpoint_secret_title', { url: rotated.url }), rotated.secret, t('partner.endpoint_secret_hint')));
+  });
+  return [h('div', { class: 'buttons' }, endpoint.enabled ? test : null, toggle, rotate), testSlot, toggleSlot, rotateSlot];
+}
+
 function endpointRow(org, endpoint, redraw) {
   const state = endpoint.enabled ? t('partner.enabled') : t(`partner.disabled.${endpoint.disabled_reason || 'manual'}`);
   return h('li', { class: 'need', 'data-webhook': endpoint.id },
@@ -109,6 +145,7 @@ function endpointRow(org, endpoint, redraw) {
       endpoint.last_success_at ? t('partner.last_success', { when: dateTime(endpoint.last_success_at) }) : t('partner.never_delivered'),
       endpoint.last_failure_at ? ` · ${t('partner.last_failure', { when: dateTime(endpoint.last_failure_at) })}` : ''),
     deliveries(org, endpoint),
+    endpointActions(org, endpoint, redraw),
     removeButton(t('partner.remove'), endpoint.url, async () => {
       await del(`/organizations/${org.id}/webhooks/${endpoint.id}`);
       redraw(t('partner.endpoint_removed', { url: endpoint.url }));
