@@ -437,6 +437,13 @@ test('a resident books a subsidised order and sees the split before confirming',
     await page.locator('input[name=date]').fill(day);
     await page.locator('input[name=from]').fill('09:00');
     await page.locator('input[name=to]').fill('11:00');
+    // More points than the balance are explained beside the points before any quote.
+    await page.locator('input[name=points]').fill(String(balance + 1));
+    await page.locator('#get-quote').click();
+    const pointsError = page.locator('#' + await page.locator('input[name=points]').getAttribute('id') + '-error');
+    await pointsError.waitFor();
+    assert.match(await pointsError.textContent(), /积分不够/);
+    assert.equal(await page.locator('#confirm-booking').count(), 0);
     await page.locator('input[name=points]').fill(String(points));
     await screenIsClean(page, context, 'book a service (zh-CN)');
 

@@ -3,7 +3,7 @@
 // BEFORE anything is booked, and only a quote of exactly what is on the form can be confirmed.
 // The booking carries an idempotency key kept across retries, so it is placed once. Grid workers
 // and family members the resident consented to book for them by giving the resident's number.
-import { get, post, newKey, h, append, t, field, bindForm, replace, load, number, money, currentLang, isStaff, todayInShanghai, shanghaiToUtc, ApiError } from '../core.js';
+import { get, post, newKey, h, append, t, field, bindForm, showOnField, replace, load, number, money, currentLang, isStaff, todayInShanghai, shanghaiToUtc, ApiError } from '../core.js';
 import { go } from '../app.js';
 import { withCategories, categoryName } from './common.js';
 import { offeringTitle, offeringText, unitPrice, homeCommunity, programmeNames, splitTable } from './paid.js';
@@ -82,6 +82,11 @@ function bookingForm(offering, balance, names) {
   bindForm(form, async (values) => {
     replace(quoteHolder);
     const body = request(offering, values);
+    // The quote does not look at the balance (booking does): say so now, beside the points.
+    if (!body.for_user_id && body.points > balance.available) {
+      showOnField(form, 'points', t('problem.insufficient_points'));
+      return;
+    }
     const quote = await post('/orders/quote', body);
     quoted = quote;
     replace(quoteHolder,
