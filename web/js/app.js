@@ -1,6 +1,6 @@
 // The app shell: language, elder-friendly mode, the signed-in account, the navigation for the
 // roles it holds, and a hash router that loads one module per screen on demand.
-import { get, onUnauthorized, call, h, replace, loadLang, t, currentLang, languages, account, setAccount, token, signOutLocally, isStaff, isVolunteer, holds, alertBox } from './core.js';
+import { get, onUnauthorized, call, h, replace, loadLang, t, currentLang, languages, account, setAccount, token, signOutLocally, isStaff, isVolunteer, holds, alertBox, memberships, setMemberships, myOrganizations } from './core.js';
 
 /** Screens: a pattern of the fragment, the module that draws it, and whether it needs a session. */
 const ROUTES = [
@@ -22,6 +22,15 @@ const ROUTES = [
   { path: '/staff/rewards', view: './views/catalogue.js' },
   { path: '/staff/policy', view: './views/policy.js' },
   { path: '/rewards', view: './views/rewards.js' },
+  { path: '/services', view: './views/services.js' },
+  { path: '/services/:id', view: './views/book.js' },
+  { path: '/orders', view: './views/orders.js' },
+  { path: '/orders/:id', view: './views/order.js' },
+  { path: '/provider', view: './views/provider.js' },
+  { path: '/provider/offerings', view: './views/offerings.js' },
+  { path: '/provider/settlements', view: './views/settlements.js' },
+  { path: '/provider/settlements/:id', view: './views/settlements.js' },
+  { path: '/org/partner', view: './views/partner.js' },
 ];
 
 const ELDER = 'linli.elder';
@@ -85,6 +94,10 @@ function drawNav() {
   if (isVolunteer()) links.push(['/open', 'nav.open_needs'], ['/tasks', 'nav.tasks']);
   if (isStaff()) links.push(['/staff', 'nav.staff'], ['/dashboard', 'nav.dashboard']);
   if (MANAGERS.some(holds)) links.push(['/staff/verify', 'nav.verify'], ['/staff/rewards', 'nav.catalogue']);
+  else if (myOrganizations(['charity'], ['admin']).length) links.push(['/staff/rewards', 'nav.catalogue']);
+  links.push(['/services', 'nav.services'], ['/orders', 'nav.orders']);
+  if (myOrganizations(['provider']).length) links.push(['/provider', 'nav.provider']);
+  if (myOrganizations([], ['admin']).length) links.push(['/org/partner', 'nav.partner']);
   links.push(['/points', 'nav.points'], ['/rewards', 'nav.rewards'], ['/notifications', 'nav.notifications']);
   nav.setAttribute('aria-label', t('nav.label'));
   const here = (location.hash.replace(/^#/, '') || '/').split('?')[0];
@@ -97,6 +110,28 @@ function drawChrome() {
   document.querySelector('.brand').textContent = t('app.name');
   drawTools();
   drawNav();
+}
+
+let looking = null;
+
+/**
+ * Looks up, once per session, which organizations the account belongs to (the API lists them
+ * with `my_role`), so the navigation can offer provider and partner screens.
+ */
+export function refreshMemberships() {
+  looking ||= (async () => {
+    const found = [];
+    let after;
+    for (let page = 0; page < 10; page += 1) {
+      const batch = await get('/organizations', { limit: 200, after });
+      found.push(...batch);
+      if (batch.length < 200) break;
+      after = batch[batch.length - 1].id;
+    }
+    setMemberships(found);
+    drawNav();
+  })().catch(() => { /* tried again next session */ }).finally(() => { looking = null; });
+  return looking;
 }
 
 let rendering = 0;
@@ -114,6 +149,7 @@ export async function render() {
       !found.route.open && !account() ? get('/me').then(setAccount) : null,
     ]);
     drawChrome();
+    if (!found.route.open && memberships() === null) refreshMemberships();
     if (mine !== rendering) return;
     replace(main);
     await module.render(main, { ...found.params, proxy: Boolean(found.route.proxy) });

@@ -83,12 +83,25 @@ export function number(n) {
   return new Intl.NumberFormat(currentLang()).format(n);
 }
 
+/**
+ * An amount of yuan from the API's decimal string ("35.5" → ¥35.50), worked on as text so no
+ * float ever touches money; what is not a decimal string is shown as it came.
+ */
+export function money(decimal) {
+  const found = /^(-?)(\d+)(?:\.(\d{1,2}))?$/.exec(String(decimal ?? '').trim());
+  if (!found) return String(decimal ?? '');
+  const [, sign, whole, fraction = ''] = found;
+  const grouped = whole.replace(/^0+(?=\d)/, '').replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+  return `${sign ? '−' : ''}¥${grouped}.${fraction.padEnd(2, '0')}`;
+}
+
 // ---- session ----
 // Who is signed in: the bearer token (sessionStorage, or localStorage when "keep me signed in"
 // was ticked) and the account it belongs to, with its roles.
 
 const TOKEN = 'linli.token';
 const ACCOUNT = 'linli.account';
+const ORGS = 'linli.orgs';
 let me = null;
 
 /** The storage holding the session: localStorage when remembered, else this tab's. */
@@ -114,6 +127,7 @@ export function signOutLocally() {
   for (const where of [sessionStorage, localStorage]) {
     where.removeItem(TOKEN);
     where.removeItem(ACCOUNT);
+    where.removeItem(ORGS);
   }
   me = null;
 }
@@ -137,6 +151,32 @@ export function account() {
 export function setAccount(account) {
   me = account;
   if (token()) store().setItem(ACCOUNT, JSON.stringify(account));
+}
+
+/**
+ * The organizations the account is a member of ({id, kind, name_zh, name_en, role,
+ * service_area_ids}), kept beside the token; null until they were looked up once.
+ */
+export function memberships() {
+  try {
+    return JSON.parse(store().getItem(ORGS) || 'null');
+  } catch {
+    return null;
+  }
+}
+
+/** Keeps the organizations the account is a member of (from `list_organizations`' `my_role`). */
+export function setMemberships(organizations) {
+  if (!token()) return;
+  store().setItem(ORGS, JSON.stringify(organizations.filter((o) => o.my_role).map((o) => ({
+    id: o.id, kind: o.kind, name_zh: o.name_zh, name_en: o.name_en, role: o.my_role,
+    service_area_ids: o.service_area_ids, verified: o.verified,
+  }))));
+}
+
+/** The organizations of `kinds` (all when empty) where the account holds one of `roles`. */
+export function myOrganizations(kinds = [], roles = ['admin', 'leader', 'member']) {
+  return (memberships() || []).filter((o) => (!kinds.length || kinds.includes(o.kind)) && roles.includes(o.role));
 }
 
 const STAFF = ['grid_worker', 'community_staff', 'social_worker', 'street_admin', 'platform_admin'];

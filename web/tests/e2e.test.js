@@ -5,7 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  BASE, PEOPLE, PASSWORD, launch, phone, logIn, axe, withScreenshots, api, shanghaiToday,
+  BASE, PEOPLE, PASSWORD, launch, phone, logIn, axe, withScreenshots, api, session, shanghaiToday,
 } from './harness.js';
 
 let browser;
@@ -394,4 +394,311 @@ test('staff verify a volunteer, offer a reward and set the policy; a resident re
   });
   await staffContext.close();
   await residentContext.close();
+});
+
+/** The 15th of the month `months` after this one in Asia/Shanghai (YYYY-MM-DD): a month whose subsidy cap the demo orders have not used. */
+function shanghaiMonthsAhead(months) {
+  const [year, month] = shanghaiToday().split('-').map(Number);
+  const index = year * 12 + (month - 1) + months;
+  return `${Math.floor(index / 12)}-${String((index % 12) + 1).padStart(2, '0')}-15`;
+}
+
+/** The demo provider's offering titled `title` (zh), through the API. */
+async function demoOffering(token, title) {
+  const me = await api('GET', '/me', { token });
+  const areas = await api('GET', '/areas');
+  const grid = areas.json.find((a) => a.id === me.json.home_grid_id);
+  const offerings = await api('GET', `/offerings?community_id=${grid.parent_id}`, { token });
+  const found = offerings.json.find((o) => o.title_zh === title);
+  assert.ok(found, `the demo offering ${title} exists: ${JSON.stringify(offerings.json)}`);
+  return found;
+}
+
+test('a resident books a subsidised order and sees the split before confirming', async () => {
+  const context = await phone(browser);
+  const page = await context.newPage();
+  await withScreenshots('book', browser, async () => {
+    const me = await session(PEOPLE.resident);
+    const token = me.token;
+    const bathing = await demoOffering(token, '上门助浴');
+    const ordersBefore = (await api('GET', '/orders?limit=200', { token })).json.length;
+    const balance = (await api('GET', '/points/balance', { token })).json.available;
+    const points = balance >= 10 ? 10 : 0;
+    const day = shanghaiMonthsAhead(2);
+
+    await logIn(page, PEOPLE.resident);
+    await page.goto(`${BASE}/#/services`);
+    await page.locator(`[data-book="${bathing.id}"]`).waitFor();
+    await screenIsClean(page, context, 'services (zh-CN)');
+    await page.locator(`[data-book="${bathing.id}"]`).click();
+    await page.locator('select[name=quantity]').waitFor();
+    assert.match(await page.locator('#offering-price').textContent(), /¥80\.00/);
+    await page.locator('select[name=quantity]').selectOption('2');
+    await page.locator('input[name=date]').fill(day);
+    await page.locator('input[name=from]').fill('09:00');
+    await page.locator('input[name=to]').fill('11:00');
+    // More points than the balance are explained beside the points before any quote.
+    await page.locator('input[name=points]').fill(String(balance + 1));
+    await page.locator('#get-quote').click();
+    const pointsError = page.locator('#' + await page.locator('input[name=points]').getAttribute('id') + '-error');
+    await pointsError.waitFor();
+    assert.match(await pointsError.textContent(), /积分不够/);
+    assert.equal(await page.locator('#confirm-booking').count(), 0);
+    await page.locator('input[name=points]').fill(String(points));
+    await screenIsClean(page, context, 'book a service (zh-CN)');
+
+    // The quote: the split is shown, exactly as the API computes it, and nothing is booked yet.
+    await page.locator('#get-quote').click();
+    const quote = page.locator('#quote');
+    await quote.locator('[data-split=copay]').waitFor();
+    const body = {
+      offering_id: bathing.id, quantity: 2, points,
+      window_start: new Date(`${day}T09:00:00+08:00`).toISOString(), window_end: new Date(`${day}T11:00:00+08:00`).toISOString(),
+    };
+    const expected = (await api('POST', '/orders/quote', { token, body })).json;
+    assert.equal(expected.gross, '160.00');
+    assert.ok(expected.subsidies.length >= 1 && expected.subsidy !== '0.00', `subsidised: ${JSON.stringify(expected)}`);
+    assert.match(await quote.locator('[data-split=gross] td').textContent(), /¥160\.00/);
+    const subsidy = quote.locator(`[data-split=subsidy][data-program="${expected.subsidies[0].program_id}"]`);
+    assert.match(await subsidy.locator('th').textContent(), /高龄老人居家养老服务补贴/);
+    assert.equal(await subsidy.locator('td').textContent(), `−¥${expected.subsidies[0].amount}`);
+    assert.equal(await quote.locator('[data-split=points] td').textContent(), `−¥${expected.points_value}`);
+    assert.equal(await quote.locator('[data-split=copay] td').textContent(), `¥${expected.copay}`);
+    assert.equal((await api('GET', '/orders?limit=200', { token })).json.length, ordersBefore, 'a quote books nothing');
+    await screenIsClean(page, context, 'the quote and its split (zh-CN)');
+
+    // A changed form makes the quote stale: it goes until asked for again.
+    await page.locator('select[name=quantity]').selectOption('1');
+    assert.equal(await page.locator('#confirm-booking').count(), 0, 'no confirming a stale quote');
+    await page.locator('select[name=quantity]').selectOption('2');
+    await page.locator('#get-quote').click();
+    await page.locator('#confirm-booking').click();
+
+    // The order: placed, with its code and the same split.
+    await page.locator('[data-order-state=placed]').waitFor();
+    assert.match((await page.locator('#order-code').textContent()).trim(), /^\d{4}$/);
+    assert.equal(await page.locator('#split [data-split=copay] td').textContent(), `¥${expected.copay}`);
+    const orders = (await api('GET', '/orders?limit=200', { token })).json;
+    assert.equal(orders.length, ordersBefore + 1, 'booked once');
+    await screenIsClean(page, context, 'order detail (zh-CN)');
+    await page.goto(`${BASE}/#/orders`);
+    await page.locator(`#my-orders [data-order="${orders[0].id}"]`).waitFor();
+    await screenIsClean(page, context, 'my orders (zh-CN)');
+    await page.getByRole('button', { name: /English/ }).click();
+    await page.locator('h1', { hasText: 'My orders' }).waitFor();
+    await page.locator(`#my-orders [data-order="${orders[0].id}"]`).waitFor();
+    await screenIsClean(page, context, 'my orders (en)');
+    await page.goto(`${BASE}/#/services/${bathing.id}`);
+    await page.locator('#get-quote').click();
+    await page.locator('#quote [data-split=copay]').waitFor();
+    assert.match(await page.locator('#quote [data-split=subsidy] th').first().textContent(), /Subsidy/);
+    await screenIsClean(page, context, 'the quote and its split (en)');
+    await page.getByRole('button', { name: 'Large text' }).click();
+    await screenIsClean(page, context, 'the quote and its split (en, elder mode)');
+  });
+  await context.close();
+});
+
+test('a grid worker books for a resident who consented, and is told when one did not', async () => {
+  const context = await phone(browser);
+  const page = await context.newPage();
+  await withScreenshots('proxy-book', browser, async () => {
+    const staff = await session(PEOPLE.communityStaff);
+    const resident = await session(PEOPLE.resident);
+    const worker = await session(PEOPLE.gridWorker);
+    const consent = await api('POST', '/proxy-consents', {
+      token: staff.token,
+      body: { resident_id: resident.user.id, proxy_id: worker.user.id, relationship: 'grid_worker' },
+    });
+    assert.ok([200, 201].includes(consent.status), JSON.stringify(consent.json));
+    const bathing = await demoOffering(resident.token, '上门助浴');
+    const other = await session('13900000009');
+
+    await logIn(page, PEOPLE.gridWorker);
+    await page.goto(`${BASE}/#/services/${bathing.id}`);
+    const who = page.locator('input[name=for_user_id]');
+    await who.waitFor();
+    await page.locator('input[name=date]').fill(shanghaiMonthsAhead(4));
+    // Someone who gave no consent: explained beside the resident's number, which stays.
+    await who.fill(String(other.user.id));
+    await page.locator('#get-quote').click();
+    const error = page.locator('#' + await who.getAttribute('id') + '-error');
+    await error.waitFor();
+    assert.match(await error.textContent(), /没有授权您代办/);
+    assert.equal(await who.inputValue(), String(other.user.id), 'input kept');
+    await who.fill(String(resident.user.id));
+    await page.locator('#get-quote').click();
+    await page.locator('#quote [data-split=copay]').waitFor();
+    await screenIsClean(page, context, 'booking for a resident (zh-CN)');
+    await page.locator('#confirm-booking').click();
+    await page.locator('[data-order-state=placed]').waitFor();
+    const orderId = Number(page.url().split('/').pop());
+    const seen = await api('GET', `/orders/${orderId}`, { token: resident.token });
+    assert.equal(seen.json.resident_id, resident.user.id, 'the order is the resident\'s');
+    assert.match((await page.locator('#order-code').textContent()).trim(), /^\d{4}$/, 'the proxy sees the code to pass on');
+  });
+  await context.close();
+});
+
+test('a provider accepts, starts and completes an order with the code, and the resident confirms', async () => {
+  const providerContext = await phone(browser);
+  const residentContext = await phone(browser);
+  const page = await providerContext.newPage();
+  const resident = await residentContext.newPage();
+  await withScreenshots('provider', browser, async () => {
+    const me = await session(PEOPLE.resident);
+    const tidy = await demoOffering(me.token, '居家助洁');
+    const day = shanghaiMonthsAhead(3);
+    const booked = await fetch(`${BASE}/api/v1/orders`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${me.token}`, 'idempotency-key': `e2e-order-${Date.now()}` },
+      body: JSON.stringify({
+        offering_id: tidy.id, quantity: 2,
+        window_start: new Date(`${day}T14:00:00+08:00`).toISOString(), window_end: new Date(`${day}T16:00:00+08:00`).toISOString(),
+      }),
+    });
+    const order = await booked.json();
+    assert.equal(booked.status, 201, JSON.stringify(order));
+    const code = order.check_code;
+
+    // The provider's admin answers from the incoming orders.
+    await logIn(page, PEOPLE.providerAdmin);
+    await page.locator('#nav a[href="#/provider"]').click();
+    await page.locator(`[data-accept="${order.id}"]`).waitFor();
+    await screenIsClean(page, providerContext, 'provider orders (zh-CN)');
+    await page.locator(`[data-accept="${order.id}"]`).click();
+    await page.locator('#provider-notice').waitFor();
+    await page.locator(`[data-carry-out="${order.id}"]`).click();
+
+    // Start: a wrong code is explained beside the code, then the right one.
+    await page.locator('#order-start').waitFor();
+    await screenIsClean(page, providerContext, 'start an order');
+    const wrong = code === '0000' ? '1111' : '0000';
+    await page.locator('input[name=code]').fill(wrong);
+    await page.locator('#order-start').click();
+    const codeError = page.locator('#' + await page.locator('input[name=code]').getAttribute('id') + '-error');
+    await codeError.waitFor();
+    assert.match(await codeError.textContent(), /验证码不对/);
+    await page.locator('input[name=code]').fill(code);
+    await page.locator('#order-start').click();
+    await page.locator('[data-order-state=started]').waitFor();
+    await page.locator('input[name=code]').fill(code);
+    await page.locator('#order-complete').click();
+    await page.locator('[data-order-state=completed]').waitFor();
+    await screenIsClean(page, providerContext, 'completed order (provider)');
+
+    // The resident confirms.
+    await logIn(resident, PEOPLE.resident);
+    await resident.goto(`${BASE}/#/orders/${order.id}`);
+    await resident.locator('#confirm-order').waitFor();
+    await screenIsClean(resident, residentContext, 'confirm an order');
+    await resident.locator('#confirm-order').click();
+    await resident.locator('[data-order-state=confirmed]').waitFor();
+
+    // The provider's other screens: offerings, settlements (the statement downloads), API access.
+    await page.goto(`${BASE}/#/provider/offerings`);
+    const offering = page.locator(`[data-offering="${tidy.id}"]`);
+    await offering.waitFor();
+    await screenIsClean(page, providerContext, 'offerings (zh-CN)');
+    // A price with three decimals is explained beside the price and kept; two decimals are saved.
+    await offering.locator('summary').click();
+    const price = offering.locator('input[name=unit_price]');
+    await price.fill('45.555');
+    await offering.locator('button[type=submit]').click();
+    await page.locator('#' + await price.getAttribute('id') + '-error').waitFor();
+    assert.equal(await price.inputValue(), '45.555', 'input kept');
+    await price.fill('45.50');
+    await offering.locator('button[type=submit]').click();
+    await page.locator('#offering-notice').waitFor();
+    assert.match(await page.locator(`[data-offering="${tidy.id}"]`).textContent(), /¥45\.50/);
+    // Unpublished, it cannot be booked; published again, it can.
+    await page.locator(`[data-toggle-offering="${tidy.id}"]`).click();
+    await page.locator('#offering-notice', { hasText: '下架' }).waitFor();
+    const hidden = await api('GET', `/offerings?organization_id=${tidy.organization_id}`, { token: me.token });
+    assert.ok(!hidden.json.some((o) => o.id === tidy.id && o.published), 'unpublished for residents');
+    await page.locator(`[data-toggle-offering="${tidy.id}"]`).click();
+    await page.locator('#offering-notice', { hasText: '上架' }).waitFor();
+    await page.goto(`${BASE}/#/provider/settlements`);
+    await page.locator('#settlements [data-settlement] a').first().click();
+    await page.locator('#settlement-lines').waitFor();
+    await screenIsClean(page, providerContext, 'settlement statement (zh-CN)');
+    const [download] = await Promise.all([page.waitForEvent('download'), page.locator('#download-statement').click()]);
+    assert.match(download.suggestedFilename(), /^linli-settlement-\d+\.csv$/);
+    await page.goto(`${BASE}/#/org/partner`);
+    await page.locator('input[name=name]').waitFor();
+    await screenIsClean(page, providerContext, 'API keys and webhooks (zh-CN)');
+    await page.getByRole('button', { name: /English/ }).click();
+    await page.goto(`${BASE}/#/provider`);
+    await page.locator('#incoming-h').waitFor();
+    await screenIsClean(page, providerContext, 'provider orders (en)');
+  });
+  await providerContext.close();
+  await residentContext.close();
+});
+
+test('an organization admin creates an API key, sees its secret once, and revokes it', async () => {
+  const context = await phone(browser);
+  const page = await context.newPage();
+  await withScreenshots('api-keys', browser, async () => {
+    await logIn(page, PEOPLE.providerAdmin);
+    await page.goto(`${BASE}/#/org/partner`);
+    await page.locator('input[name=name]').waitFor();
+    const name = `e2e <i>${Date.now()}</i>`;
+    // No scope chosen: explained beside the scopes, and the name stays.
+    await page.locator('input[name=name]').fill(name);
+    await page.locator('form[aria-labelledby=new-key-h] button[type=submit]').click();
+    await page.locator('form[aria-labelledby=new-key-h] .field-error:not([hidden]), form[aria-labelledby=new-key-h] .alert').first().waitFor();
+    assert.equal(await page.locator('input[name=name]').inputValue(), name, 'input kept');
+    await page.locator('input[name=scopes][value="orders:read"]').check();
+    await page.locator('form[aria-labelledby=new-key-h] button[type=submit]').click();
+    const secret = page.locator('#new-key-secret');
+    await secret.waitFor();
+    assert.match(await secret.textContent(), /^lk_/);
+    const key = page.locator('#api-keys li', { hasText: name });
+    await key.waitFor();
+    assert.equal(await page.locator('#api-keys i').count(), 0, 'names are text');
+    await screenIsClean(page, context, 'a new API key (zh-CN)');
+    await page.reload();
+    await page.locator('#api-keys').waitFor();
+    assert.equal(await page.locator('#new-key-secret').count(), 0, 'the secret is shown once');
+    const row = page.locator('#api-keys li', { hasText: name });
+    await row.getByRole('button', { name: /^撤销/ }).click();
+    await row.getByRole('button', { name: /^确定撤销/ }).click();
+    await page.locator('#partner-notice').waitFor();
+    await page.locator('#api-keys li[data-key-status=revoked]', { hasText: name }).waitFor();
+
+    // A webhook endpoint on a private address is refused, explained beside the URL.
+    const webhook = page.locator('form[aria-labelledby=new-webhook-h]');
+    await webhook.locator('input[name=url]').fill('http://10.0.0.1/hooks/linli');
+    await webhook.locator('input[name=events][value="order.placed"]').check();
+    await webhook.locator('button[type=submit]').click();
+    const urlError = page.locator('#' + await webhook.locator('input[name=url]').getAttribute('id') + '-error');
+    await urlError.waitFor();
+    assert.match(await urlError.textContent(), /不能推送到这个地址/);
+    assert.equal(await webhook.locator('input[name=url]').inputValue(), 'http://10.0.0.1/hooks/linli', 'input kept');
+    await screenIsClean(page, context, 'a refused webhook endpoint (zh-CN)');
+
+    // One on this machine (allowed for the tests) is registered, its secret shown once; it is
+    // tested, paused, its delivery log opened, and removed.
+    const url = `http://127.0.0.1:9/hooks/${Date.now()}`;
+    await webhook.locator('input[name=url]').fill(url);
+    await webhook.locator('button[type=submit]').click();
+    await page.locator('#new-webhook-secret').waitFor();
+    assert.match(await page.locator('#new-webhook-secret').textContent(), /^whsec_/);
+    const endpoint = page.locator('#webhooks li', { hasText: url });
+    await endpoint.waitFor();
+    await endpoint.locator('[data-test-webhook]').click();
+    await page.locator('#partner-notice', { hasText: '测试' }).waitFor();
+    await page.locator('#webhooks li', { hasText: url }).locator('[data-toggle-webhook]').click();
+    await page.locator('#partner-notice', { hasText: '暂停' }).waitFor();
+    await page.locator('#webhooks li', { hasText: url }).locator('[data-deliveries]').click();
+    await page.locator('#webhooks li', { hasText: url }).locator('details table, details .empty').first().waitFor();
+    await screenIsClean(page, context, 'webhook endpoints and a delivery log (zh-CN)');
+    const registered = page.locator('#webhooks li', { hasText: url });
+    await registered.getByRole('button', { name: /^删除/ }).click();
+    await registered.getByRole('button', { name: /^确定删除/ }).click();
+    await page.locator('#partner-notice', { hasText: '已删除' }).waitFor();
+    assert.equal(await page.locator('#webhooks li', { hasText: url }).count(), 0, 'removed');
+  });
+  await context.close();
 });

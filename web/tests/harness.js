@@ -18,6 +18,8 @@ export const PEOPLE = {
   volunteer: '13900000006',
   gridWorker: '13900000005',
   communityStaff: '13900000003',
+  /** The platform admin, also the admin of the demo provider 安康 and the demo charity. */
+  providerAdmin: '13900000001',
 };
 
 const AXE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
@@ -93,6 +95,13 @@ export async function api(method, path, { token, body } = {}) {
   });
   const text = await response.text();
   return { status: response.status, json: text ? JSON.parse(text) : null };
+}
+
+/** Logs `phone` in through the API; returns the session ({token, user}). */
+export async function session(phone) {
+  const created = await api('POST', '/sessions', { body: { phone, password: PASSWORD } });
+  if (created.status !== 201) throw new Error(`cannot log ${phone} in: ${JSON.stringify(created.json)}`);
+  return created.json;
 }
 
 /** Today's date in Asia/Shanghai (YYYY-MM-DD). */

@@ -32,6 +32,8 @@ export LINLI_BIND="127.0.0.1:0"
 export LINLI_MAIL_DIR="$work/mail"
 export LINLI_JOBS_ENABLED=false
 export LINLI_LOG_LEVEL="${LINLI_LOG_LEVEL:-warn}"
+# The tests register a webhook endpoint on this machine (nothing listens there).
+export LINLI_WEBHOOK_ALLOWED_TARGETS="127.0.0.1"
 
 "$bin" seed --demo >"$work/seed.log"
 password="$(sed -n 's/.*password for all: \(.*\)):.*/\1/p' "$work/seed.log")"

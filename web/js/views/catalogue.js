@@ -1,7 +1,30 @@
 // Staff catalogue: a community's rewards (withdrawn ones too), a form to offer a new one, and
 // a way to withdraw or offer again; the community's points policy lives at #/staff/policy.
-import { get, post, call, h, t, field, bindForm, replace, load, number, currentLang, alertBox } from '../core.js';
-import { staffCommunities, communityPicker } from './staff-areas.js';
+// Admins of a charity (or provider, or social organization) offer their own rewards in the
+// communities their organization serves.
+import { get, post, call, h, t, field, bindForm, replace, load, number, currentLang, alertBox, isStaff, myOrganizations } from '../core.js';
+import { staffCommunities } from './staff-areas.js';
+
+/** Where rewards may be offered: each community staff look after, and each (organization, community) an admin's organization serves. */
+async function places() {
+  const [staff, areas] = await Promise.all([isStaff() ? staffCommunities() : [], get('/areas')]);
+  const name = (a) => (currentLang() === 'en' ? a.name_en : a.name_zh);
+  const list = staff.map((c) => ({ community: c.id, label: name(c) }));
+  for (const org of myOrganizations(['charity', 'provider', 'social_org'], ['admin'])) {
+    const orgName = currentLang() === 'en' && org.name_en ? org.name_en : org.name_zh;
+    for (const id of org.service_area_ids) {
+      const area = areas.find((a) => a.id === id);
+      if (area) list.push({ community: id, organization: org.id, label: t('catalogue.as_organization', { community: name(area), organization: orgName }) });
+    }
+  }
+  return list;
+}
+
+function placePicker(list, onChange) {
+  const select = h('select', { name: 'community' }, list.map((p, i) => h('option', { value: i }, p.label)));
+  select.addEventListener('change', onChange);
+  return h('div', { class: 'card' }, field(t('catalogue.community'), select));
+}
 
 function rewardRow(reward, redraw) {
   const name = currentLang() === 'en' && reward.title_en ? reward.title_en : reward.title_zh;
@@ -25,7 +48,7 @@ function rewardRow(reward, redraw) {
     h('div', { class: 'buttons' }, toggle), slot);
 }
 
-function createForm(community, redraw) {
+function createForm(community, organization, redraw) {
   const form = h('form', { class: 'card', novalidate: true, 'aria-labelledby': 'new-reward-h' },
     h('h2', { id: 'new-reward-h' }, t('catalogue.new')),
     field(t('catalogue.title_zh'), h('input', { name: 'title_zh', required: true, maxlength: 64 })),
@@ -40,6 +63,7 @@ function createForm(community, redraw) {
   return bindForm(form, async (values) => {
     await post('/rewards', {
       community_id: community,
+      organization_id: organization,
       kind: values.kind,
       title_zh: values.title_zh,
       title_en: values.title_en || undefined,
@@ -55,18 +79,19 @@ function createForm(community, redraw) {
 export async function render(main) {
   const list = h('section', { 'aria-labelledby': 'catalogue-h' });
   const formHolder = h('div');
-  main.append(h('h1', {}, t('nav.catalogue')), h('p', {}, h('a', { href: '#/staff/policy' }, t('catalogue.policy_link'))));
-  const communities = await staffCommunities();
+  main.append(h('h1', {}, t('nav.catalogue')));
+  if (isStaff()) main.append(h('p', {}, h('a', { href: '#/staff/policy' }, t('catalogue.policy_link'))));
+  const communities = await places();
   if (!communities.length) { main.append(h('p', { class: 'empty' }, t('dashboard.no_areas'))); return; }
-  const picker = communityPicker(communities, () => show());
+  const picker = placePicker(communities, () => show());
   main.append(picker, formHolder, list);
   const show = () => {
-    const community = Number(picker.querySelector('select').value);
+    const { community, organization } = communities[Number(picker.querySelector('select').value)];
     const redraw = () => load(list, () => get('/rewards', { community_id: community }), (rewards) => {
       list.append(h('h2', { id: 'catalogue-h' }, t('catalogue.rewards')),
         rewards.length ? h('ul', { class: 'needs' }, rewards.map((r) => rewardRow(r, redraw))) : h('p', { class: 'empty' }, t('rewards.none')));
     });
-    replace(formHolder, createForm(community, redraw));
+    replace(formHolder, createForm(community, organization, redraw));
     redraw();
   };
   show();

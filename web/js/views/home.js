@@ -9,7 +9,7 @@ export function render(main) {
   const actions = [['#/needs/new', 'home.post_need', 'primary']];
   if (isVolunteer()) actions.push(['#/open', 'home.find_needs', 'primary'], ['#/tasks', 'nav.tasks', 'secondary']);
   if (isStaff()) actions.push(['#/staff', 'nav.staff', 'secondary'], ['#/staff/proxy', 'staff.proxy', 'secondary']);
-  actions.push(['#/needs', 'nav.my_needs', 'secondary'], ['#/points', 'nav.points', 'secondary']);
+  actions.push(['#/services', 'home.book_service', 'secondary'], ['#/needs', 'nav.my_needs', 'secondary'], ['#/points', 'nav.points', 'secondary']);
   const summary = h('div', { class: 'summary' });
   const needs = h('section', { 'aria-labelledby': 'home-needs' });
   main.append(
