@@ -115,19 +115,12 @@ function drawChrome() {
 let looking = null;
 
 /**
- * Looks up, once per session, which organizations the account belongs to (the API lists them
- * with `my_role`), so the navigation can offer provider and partner screens.
+ * Looks up, once per session, which organizations the account belongs to (`mine=true` lists
+ * them with `my_role`), so the navigation can offer provider and partner screens.
  */
 export function refreshMemberships() {
   looking ||= (async () => {
-    const found = [];
-    let after;
-    for (let page = 0; page < 10; page += 1) {
-      const batch = await get('/organizations', { limit: 200, after });
-      found.push(...batch);
-      if (batch.length < 200) break;
-      after = batch[batch.length - 1].id;
-    }
+    const found = await get('/organizations', { mine: true, limit: 200 });
     setMemberships(found);
     drawNav();
   })().catch(() => { /* tried again next session */ }).finally(() => { looking = null; });

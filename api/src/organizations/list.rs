@@ -38,6 +38,8 @@ pub struct ListQuery {
     pub area_id: Option<i64>,
     /// Only verified or unverified ones.
     pub verified: Option<bool>,
+    /// Only those the caller is a member of (`true`).
+    pub mine: bool,
     /// Only ids greater than this.
     pub after: Option<i64>,
     /// Page size.
@@ -54,6 +56,7 @@ pub async fn handle(
         kind: query.kind.map(Into::into),
         area: query.area_id.map(AreaId),
         verified: query.verified,
+        member: query.mine.then_some(principal.user.id),
         after: query.after.map(OrganizationId),
         limit: query.limit,
     };

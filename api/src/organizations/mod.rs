@@ -67,7 +67,8 @@ impl OrganizationsApi {
     ///
     /// Public profiles, oldest first: no personal data, contact numbers masked unless the
     /// caller is a member or staff over the organization's communities. `area_id` keeps those
-    /// serving a community inside that area, or the community containing it (for a grid).
+    /// serving a community inside that area, or the community containing it (for a grid);
+    /// `mine=true` keeps the caller's own organizations.
     /// Page with `after` (the largest id of the previous page).
     #[oai(
         path = "/organizations",
@@ -83,6 +84,9 @@ impl OrganizationsApi {
         area_id: Query<Option<i64>>,
         /// Only verified (`true`) or unverified (`false`) organizations.
         verified: Query<Option<bool>>,
+        /// Only organizations the caller is a member of (`true`), each with `my_role`.
+        #[oai(default)]
+        mine: Query<bool>,
         /// Only organizations with a larger id.
         after: Query<Option<i64>>,
         /// Page size, 1–200 (default 50).
@@ -96,6 +100,7 @@ impl OrganizationsApi {
             kind: kind.0,
             area_id: area_id.0,
             verified: verified.0,
+            mine: mine.0,
             after: after.0,
             limit: limit.0,
         };

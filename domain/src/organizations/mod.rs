@@ -182,6 +182,9 @@ pub struct OrganizationFilter {
     pub area: Option<AreaId>,
     /// Only verified (true) or unverified (false) ones.
     pub verified: Option<bool>,
+    /// Only organizations this person is a member of, so a member finds their own without
+    /// paging through every profile.
+    pub member: Option<crate::accounts::UserId>,
     /// Only ids greater than this (paging).
     pub after: Option<OrganizationId>,
     /// At most this many.

@@ -12,7 +12,7 @@ use super::{
 use crate::accounts::UserId;
 use crate::areas::{AreaId, AreaLevel, store as areas_store};
 use crate::db::{AnyConnection, StoreError};
-use crate::schema::{areas, organization_areas, organizations};
+use crate::schema::{areas, organization_areas, organization_members, organizations};
 
 /// An `organizations` row as stored.
 #[derive(Debug, Queryable, Selectable)]
@@ -248,6 +248,12 @@ pub fn list(
     }
     if let Some(after) = filter.after {
         query = query.filter(organizations::id.gt(after.0));
+    }
+    if let Some(member) = filter.member {
+        let belongs = organization_members::table
+            .filter(organization_members::user_id.eq(member.0))
+            .select(organization_members::organization_id);
+        query = query.filter(organizations::id.eq_any(belongs));
     }
     if let Some(area) = filter.area {
         let Some(area) = areas_store::get(conn, area)? else {

@@ -119,6 +119,11 @@ engine_tests! {
             let listed = app.get_as(&outsider, &format!("/api/v1/organizations?area_id={area}")).await;
             assert_eq!(listed.json.as_array().map(Vec::len), Some(expected), "{suffix}: {}", listed.text);
         }
+        let mine = app.get_as(&admin, "/api/v1/organizations?mine=true").await;
+        assert_eq!((mine.json.as_array().map(Vec::len), mine.json[0]["my_role"].as_str()), (Some(1), Some("admin")), "{}", mine.text);
+        let none = app.get_as(&outsider, "/api/v1/organizations?mine=true").await;
+        assert_eq!(none.json, serde_json::json!([]), "{}", none.text);
+        app.get_as(&outsider, "/api/v1/organizations?mine=maybe").await.assert_problem(400, "invalid_parameter");
         app.get_as(&outsider, "/api/v1/organizations?area_id=987654").await.assert_problem(404, "area_not_found");
         app.get_as(&outsider, "/api/v1/organizations/987654").await.assert_problem(404, "organization_not_found");
         app.get_as(&outsider, "/api/v1/organizations?kind=club").await.assert_problem(400, "invalid_parameter");
