@@ -156,6 +156,28 @@ engine_tests! {
     }
 }
 
+/// `token` redeems `reward` (one) with `key` and `fulfiller` hands it over.
+async fn redeem_and_fulfil(app: &TestApp, token: &str, fulfiller: &str, reward: &Value, key: &str) {
+    let placed = post_keyed(
+        app,
+        token,
+        "/api/v1/redemptions",
+        key,
+        &json!({"reward_id": reward["id"]}),
+    )
+    .await;
+    assert_eq!(placed.status, 201, "{}", placed.text);
+    let id = &placed.json["redemption"]["id"];
+    let fulfilled = app
+        .post_as(
+            fulfiller,
+            &format!("/api/v1/redemptions/{id}/fulfilment"),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(fulfilled.status, 200, "{}", fulfilled.text);
+}
+
 /// Settles the street `street` as `token` with `key`.
 async fn settle(app: &TestApp, token: &str, street: i64, key: &str) -> Reply {
     post_keyed(
@@ -178,11 +200,7 @@ engine_tests! {
         let (me, token) = app.resident("13800138000", "dongguan-g1").await;
         award(&app, &dongguan_staff, me, 100).await;
         let haircut = reward(&app, &beiguan_staff, beiguan, 30).await;
-        let placed = post_keyed(&app, &token, "/api/v1/redemptions", "across-1", &json!({"reward_id": haircut["id"]})).await;
-        assert_eq!(placed.status, 201, "{}", placed.text);
-        let id = &placed.json["redemption"]["id"];
-        let fulfilled = app.post_as(&beiguan_staff, &format!("/api/v1/redemptions/{id}/fulfilment"), &json!({})).await;
-        assert_eq!(fulfilled.status, 200, "{}", fulfilled.text);
+        redeem_and_fulfil(&app, &token, &beiguan_staff, &haircut, "across-1").await;
         assert_eq!(positions(&app, &platform).await, [(dongguan, street, 30), (beiguan, street, -30)]);
 
         // Refusals move nothing.
@@ -217,11 +235,7 @@ engine_tests! {
         settle(&app, &platform, created.json["id"].as_i64().expect("an id"), "p-1").await.assert_problem(422, "idempotency_key_reused");
 
         // New positions after a settlement settle again; the ledger stays sound throughout.
-        let placed = post_keyed(&app, &token, "/api/v1/redemptions", "across-2", &json!({"reward_id": haircut["id"]})).await;
-        assert_eq!(placed.status, 201, "{}", placed.text);
-        let id = &placed.json["redemption"]["id"];
-        let fulfilled = app.post_as(&beiguan_staff, &format!("/api/v1/redemptions/{id}/fulfilment"), &json!({})).await;
-        assert_eq!(fulfilled.status, 200, "{}", fulfilled.text);
+        redeem_and_fulfil(&app, &token, &beiguan_staff, &haircut, "across-2").await;
         assert!(positions(&app, &platform).await.contains(&(dongguan, street, 30)));
         assert_eq!(settle(&app, &street_admin, street, "s-3").await.status, 201);
         assert!(positions(&app, &platform).await.iter().all(|(_, _, p)| *p == 0));
@@ -230,5 +244,37 @@ engine_tests! {
         assert_eq!(audit.status, 200, "{}", audit.text);
         let settlements = audit.text.matches("ledger.clearing_settled").count();
         assert_eq!(settlements, 4, "each settlement is audited once: {}", audit.text);
+    }
+}
+
+engine_tests! {
+    async fn settlements_racing_for_one_street_move_each_position_once(app: TestApp) {
+        let (_, dongguan_staff) = app.staff("13900000003", Role::CommunityStaff, Some("-dongguan")).await;
+        let (_, beiguan_staff) = app.staff("13900000004", Role::CommunityStaff, Some("-beiguan")).await;
+        let (_, platform) = app.staff("13900000099", Role::PlatformAdmin, None).await;
+        let (_, street_admin) = app.staff("13900000002", Role::StreetAdmin, Some("-dongdajie")).await;
+        let (beiguan, street) = (app.area("beiguan").await, app.area("dongdajie").await);
+        let (me, token) = app.resident("13800138000", "dongguan-g1").await;
+        award(&app, &dongguan_staff, me, 100).await;
+        let haircut = reward(&app, &beiguan_staff, beiguan, 30).await;
+        redeem_and_fulfil(&app, &token, &beiguan_staff, &haircut, "race-1").await;
+
+        let keys: Vec<String> = (0..6).map(|i| format!("race-settle-{}", i % 3)).collect();
+        let replies = futures_util::future::join_all(keys.iter().map(|key| settle(&app, &street_admin, street, key))).await;
+        let mut moved = 0;
+        let mut ids = std::collections::BTreeMap::new();
+        for (key, reply) in keys.iter().zip(&replies) {
+            assert!(matches!(reply.status, 200 | 201), "{}", reply.text);
+            let previous = ids.insert(key.clone(), reply.json["id"].clone());
+            if let Some(previous) = previous {
+                assert_eq!(previous, reply.json["id"], "one settlement per key");
+            }
+            if reply.status == 201 {
+                moved += reply.json["points"].as_i64().expect("points");
+            }
+        }
+        assert_eq!(moved, 30, "the position was settled exactly once: {replies:?}");
+        let after = positions(&app, &platform).await;
+        assert!(after.iter().all(|(_, _, p)| *p == 0), "{after:?}");
     }
 }
