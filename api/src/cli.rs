@@ -247,14 +247,15 @@ async fn seed(config: Config, demo: bool) -> Result<(), String> {
         .await
         .map_err(|e| e.to_string())?;
     say(&format!(
-        "demo district seeded into {}: {} areas ({} new), {} new people, {} organizations ({} new), {} new paid orders",
+        "demo district seeded into {}: {} areas ({} new), {} new people, {} organizations ({} new), {} new paid orders, {} new needs",
         config.database_url,
         report.areas,
         report.areas_created,
         report.people_created,
         report.organizations,
         report.organizations_created,
-        report.paid_orders_created
+        report.paid_orders_created,
+        report.needs_created
     ));
     say(&format!(
         "demo accounts (password for all: {}):",

@@ -9,6 +9,7 @@ pub mod auth;
 pub mod awards;
 pub mod body;
 pub mod categories;
+pub mod clearing;
 pub mod cli;
 pub mod config;
 pub mod edge;

@@ -101,6 +101,55 @@ pub struct PointsStatementView {
     pub closing_balance: i64,
     /// Every movement, oldest first.
     pub lines: Vec<StatementLineView>,
+    /// Hours of service in the period, kept apart from the points.
+    pub hours: StatementHoursView,
+}
+
+/// A period's hours of service: recorded help and honour hours (荣誉时长) kept apart. Honour
+/// hours earn no points, so they never appear among the ledger lines.
+#[derive(Debug, Clone, Object)]
+pub struct StatementHoursView {
+    /// Minutes of completed, recorded help checked out in the period.
+    pub recorded_minutes: i64,
+    /// Honour hours staff added in the period.
+    pub honour_hours: i64,
+    /// Each addition of honour hours in the period, oldest first.
+    pub honour_hour_additions: Vec<HonourHoursLineView>,
+}
+
+/// Honour hours added by staff, as shown on a statement.
+#[derive(Debug, Clone, Object)]
+pub struct HonourHoursLineView {
+    /// The addition.
+    pub id: i64,
+    /// When staff added them.
+    pub added_at: DateTime<Utc>,
+    /// Whole hours.
+    pub hours: i64,
+    /// The local year whose cap they count towards.
+    pub year: i32,
+    /// Why, in the words of the staff member.
+    pub reason: String,
+}
+
+impl From<&Statement> for StatementHoursView {
+    fn from(s: &Statement) -> Self {
+        Self {
+            recorded_minutes: s.hours.recorded_minutes,
+            honour_hours: s.hours.honour_hours,
+            honour_hour_additions: s
+                .honour_hours
+                .iter()
+                .map(|h| HonourHoursLineView {
+                    id: h.id.0,
+                    added_at: h.created_at.and_utc(),
+                    hours: h.hours,
+                    year: h.year,
+                    reason: h.reason.clone(),
+                })
+                .collect(),
+        }
+    }
 }
 
 /// A donation to the caller's community pool (爱心基金).
@@ -373,14 +422,21 @@ impl From<InvalidPeriod> for PointsOperationError {
     }
 }
 
-/// The CSV form of a statement: a header and one row per line, UTF-8 with a byte-order mark so
-/// spreadsheet programs read the Chinese text correctly.
+/// The CSV form of a statement: a header and one row per ledger line, then one row per
+/// addition of honour hours (kind `honour_hours`, no transfer, 0 points, the hours in the last
+/// column) so they stay apart from the points; UTF-8 with a byte-order mark so spreadsheet
+/// programs read the Chinese text correctly.
 fn statement_csv(statement: &Statement) -> String {
     let mut out = String::from(
-        "\u{feff}posted_at,transfer_id,kind,amount,balance_after,cause_type,cause_id,memo\r\n",
+        "\u{feff}posted_at,transfer_id,kind,amount,balance_after,cause_type,cause_id,memo,honour_hours\r\n",
     );
+    let mut push = |cells: [String; 9]| {
+        let row: Vec<String> = cells.iter().map(|c| csv_cell(c)).collect();
+        out.push_str(&row.join(","));
+        out.push_str("\r\n");
+    };
     for l in &statement.lines {
-        let cells = [
+        push([
             l.at.and_utc().to_rfc3339(),
             l.transfer.0.to_string(),
             l.kind.as_str().to_owned(),
@@ -389,10 +445,21 @@ fn statement_csv(statement: &Statement) -> String {
             l.cause.kind.clone(),
             l.cause.id.clone(),
             l.memo.clone(),
-        ];
-        let row: Vec<String> = cells.iter().map(|c| csv_cell(c)).collect();
-        out.push_str(&row.join(","));
-        out.push_str("\r\n");
+            String::new(),
+        ]);
+    }
+    for h in &statement.honour_hours {
+        push([
+            h.created_at.and_utc().to_rfc3339(),
+            String::new(),
+            "honour_hours".to_owned(),
+            "0".to_owned(),
+            String::new(),
+            "honour_hours".to_owned(),
+            h.id.0.to_string(),
+            h.reason.clone(),
+            h.hours.to_string(),
+        ]);
     }
     out
 }
@@ -446,7 +513,9 @@ impl PointsApi {
     /// Show a points statement
     ///
     /// Every movement of a period (default: the last 30 days; at most a year) with the running
-    /// balance; each line names its cause, e.g. the task it was earned on.
+    /// balance; each line names its cause, e.g. the task it was earned on. The period's hours
+    /// of service come apart from the points: minutes of recorded help, and the honour hours
+    /// staff added (荣誉时长), which earn no points.
     #[oai(
         path = "/points/statement",
         method = "get",
@@ -468,7 +537,9 @@ impl PointsApi {
         let statement = usecases::statement(&self.state.db, principal, person, from, to)
             .await
             .map_err(map_error)?;
+        let hours = StatementHoursView::from(&statement);
         Ok(Json(PointsStatementView {
+            hours,
             user_id: statement.user.0,
             from: from.and_utc(),
             to: to.and_utc(),
@@ -480,7 +551,8 @@ impl PointsApi {
 
     /// Download a points statement as CSV
     ///
-    /// The same lines as `get_points_statement`, for spreadsheets.
+    /// The same lines as `get_points_statement`, for spreadsheets, followed by one row per
+    /// addition of honour hours (kind `honour_hours`, 0 points, the hours in the last column).
     #[oai(
         path = "/points/statement.csv",
         method = "get",

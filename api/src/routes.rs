@@ -8,6 +8,7 @@ use crate::areas::AreasApi;
 use crate::audit::AuditApi;
 use crate::awards::AwardsApi;
 use crate::categories::CategoriesApi;
+use crate::clearing::ClearingApi;
 use crate::honour_hours::HonourHoursApi;
 use crate::job_runs::JobRunsApi;
 use crate::needs::NeedsApi;
@@ -134,8 +135,15 @@ pub type PeopleApis = (
 /// Organizations, their API keys and webhooks, and what partners call.
 pub type OrganizationApis = (OrganizationsApi, ApiKeysApi, WebhooksApi, PartnerApi);
 
-/// Points, their policy, bulk awards, and the rewards they are redeemed for.
-pub type PointsApis = (PointsApi, PointsPolicyApi, AwardsApi, RewardsApi);
+/// Points, their policy, bulk awards, the rewards they are redeemed for, and the settlement
+/// of clearing positions between communities.
+pub type PointsApis = (
+    PointsApi,
+    PointsPolicyApi,
+    AwardsApi,
+    RewardsApi,
+    ClearingApi,
+);
 
 /// The OpenAPI service over every resource.
 pub fn service(state: AppState) -> OpenApiService<Api, ()> {
@@ -182,6 +190,7 @@ pub fn service(state: AppState) -> OpenApiService<Api, ()> {
             PointsPolicyApi { state: s() },
             AwardsApi { state: s() },
             RewardsApi { state: s() },
+            ClearingApi { state: s() },
         ),
         (
             CatalogueApi { state: s() },

@@ -323,6 +323,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     need_reminders,
     need_offers,
     points_statements,
+    clearing_settlements,
     honour_hours,
     matching_generation,
     rewards,
@@ -1143,20 +1144,44 @@ diesel::table! {
         user_id -> BigInt,
         /// The month covered, `YYYY-MM` in the display time zone.
         period -> Text,
-        /// Balance before the month.
+        /// Points owned before the month, available and on hold.
         opening -> BigInt,
         /// Points that came in (earned, granted, received).
         earned -> BigInt,
-        /// Points that went out (redeemed, given), net of holds released.
+        /// Points that left the account: redemptions captured, donations, gifts (not holds).
         spent -> BigInt,
         /// Points that lapsed.
         expired -> BigInt,
-        /// Balance after the month.
+        /// Points owned after the month, available and on hold.
         closing -> BigInt,
         /// Points on hold at the end of the month.
         on_hold -> BigInt,
         /// When it was sent.
         sent_at -> Timestamp,
+        /// Minutes of recorded help checked out in the month.
+        recorded_minutes -> BigInt,
+        /// Honour hours added in the month (they earn no points).
+        honour_hours -> BigInt,
+    }
+}
+
+diesel::table! {
+    /// Settlements of a street's clearing positions (通存通兑), one row each.
+    clearing_settlements (id) {
+        /// Surrogate key.
+        id -> BigInt,
+        /// The street whose communities were settled.
+        street_id -> BigInt,
+        /// The admin's key, scoped to them.
+        idempotency_key -> Text,
+        /// Who settled.
+        settled_by -> BigInt,
+        /// Communities whose position moved.
+        communities -> Integer,
+        /// Points moved in all.
+        points -> BigInt,
+        /// When.
+        created_at -> Timestamp,
     }
 }
 

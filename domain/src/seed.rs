@@ -1,5 +1,5 @@
 //! Demo data for a first look at Linli: a district modelled on a real street office's report,
-//! with a points history in 东关社区. Running it again finds what is there and adds only what
+//! with a points history in 东关社区 and needs in every state in 东关社区 and 北关社区. Running it again finds what is there and adds only what
 //! is missing.
 
 use chrono::NaiveDateTime;
@@ -13,6 +13,7 @@ use crate::areas::store::{self as area_store, CreateAreaError};
 use crate::areas::{AreaLevel, NewArea};
 use crate::db::{self, AnyConnection, Db, StoreError};
 
+mod needs;
 mod organizations;
 mod paid;
 mod points;
@@ -47,6 +48,8 @@ pub struct SeedReport {
     pub organizations_created: usize,
     /// Demo paid-service orders this run placed.
     pub paid_orders_created: usize,
+    /// Demo needs (and care plan occurrences) this run posted.
+    pub needs_created: usize,
 }
 
 /// The password of every demo account (printed by `linli seed --demo`).
@@ -185,6 +188,7 @@ pub async fn demo(db: &Db, now: NaiveDateTime) -> Result<SeedReport, SeedError> 
     report.organizations = total;
     report.organizations_created = created;
     points::seed(db, now).await?;
+    report.needs_created = needs::seed(db, now).await?;
     report.paid_orders_created = paid::seed(db, chrono_tz::Asia::Shanghai, now).await?;
     Ok(report)
 }

@@ -148,9 +148,11 @@ pub async fn expire_points(context: JobContext) -> Result<Counts, JobError> {
     ]))
 }
 
-/// Sends each person whose points moved in the month before the slot's day (the 1st, on the
-/// default schedule) their statement of that month — opening balance, earned, spent, expired,
-/// closing balance and holds — in the app and by email as they chose. Each statement is
+/// Sends each person whose points moved (or who was given honour hours) in the month before the
+/// slot's day (the 1st, on the default schedule) their statement of that month — points owned
+/// at the start, earned, spent (what left the account: a hold is spent only when captured),
+/// expired, points owned at the end and of those on hold, and apart from the points the hours
+/// of recorded help and the honour hours — in the app and by email as they chose. Each statement is
 /// recorded with the notice in one transaction, keyed by person and month, so a run taken over
 /// or started again sends nobody a second one.
 pub async fn send_points_statements(context: JobContext) -> Result<Counts, JobError> {
@@ -175,10 +177,11 @@ pub async fn send_points_statements(context: JobContext) -> Result<Counts, JobEr
                     let people = monthly::people_active(conn, from, to, after, STATEMENT_BATCH)?;
                     let mut done = 0u64;
                     for &(user, account) in &people {
-                        let f = monthly::figures(conn, account, from, to)?;
-                        if !monthly::record_sent(conn, user, &period, &f, now)? {
+                        let statement = monthly::statement(conn, user, account, from, to)?;
+                        if !monthly::record_sent(conn, user, &period, &statement, now)? {
                             continue;
                         }
+                        let (f, hours) = (statement.figures, statement.hours);
                         let notice = Notice::PointsStatement {
                             period: period.clone(),
                             opening: f.opening.0,
@@ -187,6 +190,8 @@ pub async fn send_points_statements(context: JobContext) -> Result<Counts, JobEr
                             expired: f.expired.0,
                             closing: f.closing.0,
                             on_hold: f.on_hold.0,
+                            recorded_minutes: hours.recorded_minutes,
+                            honour_hours: hours.honour_hours,
                         };
                         notify(conn, now, user, notice)?;
                         done += 1;

@@ -1,5 +1,5 @@
-//! Jobs of the needs lifecycle: care plan occurrences, reminders, escalation, forgotten
-//! check-outs and auto-confirmation. Each is idempotent: a rerun of a slot finds nothing more to do.
+//! Jobs of the needs lifecycle: care plan occurrences, reminders, escalation, expiry of needs
+//! nobody took, forgotten check-outs and auto-confirmation. Each is idempotent: a rerun of a slot finds nothing more to do.
 
 use chrono::TimeDelta;
 use linli_domain::needs::{delivery, dispatch, followup, plans};
@@ -57,4 +57,10 @@ pub async fn escalate_unclaimed_needs(context: JobContext) -> Result<Counts, Job
 pub async fn expire_need_offers(context: JobContext) -> Result<Counts, JobError> {
     let lapsed = dispatch::expire(&context.db, context.now, context.zone).await?;
     Ok(Counts::from([("offers_lapsed", lapsed)]))
+}
+
+/// Expires open needs whose window ended with nobody assigned, so they leave the open lists.
+pub async fn expire_unstaffed_needs(context: JobContext) -> Result<Counts, JobError> {
+    let expired = followup::expire_unstaffed(&context.db, context.now).await?;
+    Ok(Counts::from([("needs_expired", expired)]))
 }

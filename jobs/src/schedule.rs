@@ -94,6 +94,12 @@ pub const CATALOGUE: &[JobSpec] = &[
         run: |context| Box::pin(needs::escalate_unclaimed_needs(context)),
     },
     JobSpec {
+        name: "expire_unstaffed_needs",
+        default_schedule: "0 */5 * * * *",
+        reason: "expires open needs whose time window ended with nobody assigned, so they leave the open lists",
+        run: |context| Box::pin(needs::expire_unstaffed_needs(context)),
+    },
+    JobSpec {
         name: "expire_need_offers",
         default_schedule: "0 * * * * *",
         reason: "lapses dispatch offers nobody answered in time and offers the need to the next target",

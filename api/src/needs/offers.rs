@@ -189,7 +189,9 @@ pub enum OfferOperationError {
     #[oai(status = 409)]
     Conflict(ProblemJson),
     /// The request breaks a rule: `invalid_target`, `invalid_target_count`,
-    /// `duplicate_target`, `invalid_response_window`, `unknown_target`.
+    /// `duplicate_target`, `invalid_response_window`, `unknown_target`, a volunteer whose
+    /// service radius does not reach the need (`target_out_of_radius`) or whom the category's
+    /// safeguarding gates refuse (`target_not_qualified`).
     #[oai(status = 422)]
     Invalid(ProblemJson),
     /// Refused before the operation ran (400, 401, 413, 415) or failed (500, 503).
@@ -235,6 +237,16 @@ pub fn offer_error(error: DispatchError) -> OfferOperationError {
         DispatchError::UnknownTarget(_) => E::Invalid(problem(
             StatusCode::UNPROCESSABLE_ENTITY,
             "unknown_target",
+            text,
+        )),
+        DispatchError::TargetOutOfRadius(_) => E::Invalid(problem(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "target_out_of_radius",
+            text,
+        )),
+        DispatchError::TargetNotQualified(..) => E::Invalid(problem(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "target_not_qualified",
             text,
         )),
         DispatchError::InProgress => {
@@ -339,7 +351,11 @@ impl OffersApi {
     /// Staff or a grid worker over the need's area offer it to ranked targets — volunteers,
     /// volunteer teams or social organizations — each given `response_minutes` to answer. The
     /// first is offered now (notification; webhook `need.dispatched` to an organization); a
-    /// decline or a lapse offers the next; when nobody is left the need is escalated.
+    /// decline or a lapse offers the next; when nobody is left the need is escalated. A
+    /// volunteer must reach the need within their service radius and pass the category's
+    /// safeguarding gates, both when dispatched (else 422 `target_out_of_radius` or
+    /// `target_not_qualified`, nothing offered) and when the cascade reaches them (else their
+    /// offer is withdrawn and the next target offered).
     #[oai(
         path = "/needs/:need_id/offers",
         method = "post",

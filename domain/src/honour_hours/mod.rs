@@ -51,3 +51,12 @@ pub struct VolunteerHours {
     /// Honour hours counted towards this year's cap.
     pub honour_hours_this_year: i64,
 }
+
+/// A volunteer's hours within a period, recorded and honoured kept apart, for statements.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct PeriodHours {
+    /// Minutes of completed, recorded help checked out in the period.
+    pub recorded_minutes: i64,
+    /// Honour hours added in the period; they earn no points.
+    pub honour_hours: i64,
+}

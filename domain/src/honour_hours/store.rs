@@ -6,7 +6,7 @@ use diesel::dsl::sql;
 use diesel::prelude::*;
 use diesel::sql_types::BigInt;
 
-use super::{HonourHours, HonourHoursId, VolunteerHours};
+use super::{HonourHours, HonourHoursId, PeriodHours, VolunteerHours};
 use crate::accounts::UserId;
 use crate::areas::AreaId;
 use crate::db::{AnyConnection, StoreError};
@@ -133,4 +133,50 @@ pub fn hours_of(
         honour_hours,
         honour_hours_this_year: hours_in_year(conn, volunteer, year)?,
     })
+}
+
+/// A volunteer's hours in `[from, to)`: minutes of completed help by check-out time, and the
+/// honour hours added in it, kept apart.
+pub fn hours_between(
+    conn: &mut AnyConnection,
+    volunteer: UserId,
+    from: NaiveDateTime,
+    to: NaiveDateTime,
+) -> Result<PeriodHours, StoreError> {
+    let recorded_minutes: i64 = need_assignments::table
+        .filter(need_assignments::helper_id.eq(volunteer.0))
+        .filter(need_assignments::completed.eq(true))
+        .filter(need_assignments::checked_out_at.ge(from))
+        .filter(need_assignments::checked_out_at.lt(to))
+        .select(sql::<BigInt>("CAST(COALESCE(SUM(minutes), 0) AS BIGINT)"))
+        .first(conn)?;
+    let honour_hours: i64 = honour_hours::table
+        .filter(honour_hours::volunteer_id.eq(volunteer.0))
+        .filter(honour_hours::created_at.ge(from))
+        .filter(honour_hours::created_at.lt(to))
+        .select(sql::<BigInt>("CAST(COALESCE(SUM(hours), 0) AS BIGINT)"))
+        .first(conn)?;
+    Ok(PeriodHours {
+        recorded_minutes,
+        honour_hours,
+    })
+}
+
+/// The honour hours added to `volunteer` in `[from, to)`, oldest first.
+pub fn added_between(
+    conn: &mut AnyConnection,
+    volunteer: UserId,
+    from: NaiveDateTime,
+    to: NaiveDateTime,
+) -> Result<Vec<HonourHours>, StoreError> {
+    Ok(honour_hours::table
+        .filter(honour_hours::volunteer_id.eq(volunteer.0))
+        .filter(honour_hours::created_at.ge(from))
+        .filter(honour_hours::created_at.lt(to))
+        .order((honour_hours::created_at, honour_hours::id))
+        .select(HonourRow::as_select())
+        .load(conn)?
+        .into_iter()
+        .map(HonourHours::from)
+        .collect())
 }

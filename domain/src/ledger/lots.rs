@@ -167,8 +167,9 @@ pub(crate) fn restore(
 
 /// Opens lots in `account` for `amount` points credited by `transfer`. Points from another
 /// person keep the expiry of the lots they were taken from (`carried`); new points expire by
-/// the policy in force in the community that issued them (`issuer`), or never when it has no
-/// expiry or they come from an organization.
+/// the policy in force in the community that issued them (`issuer`: the debited system
+/// account's community, or for an organization's credit the recipient's home community), or
+/// never when that community's policy has no expiry or there is no such community.
 pub(crate) fn open(
     conn: &mut AnyConnection,
     now: NaiveDateTime,

@@ -14,6 +14,7 @@ pub mod expiry;
 pub mod lots;
 pub mod monthly;
 pub mod rules;
+pub mod settlement;
 pub mod store;
 pub mod usecases;
 

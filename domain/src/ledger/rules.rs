@@ -92,49 +92,68 @@ pub fn resolution_of(
     (transfer, status)
 }
 
-/// What a monthly statement tells a person about one period.
+/// What a monthly statement tells a person about one period. Opening and closing count every
+/// point the person owns, available or on hold, so placing or releasing a hold moves nothing
+/// between the figures and `opening + earned − spent − expired = closing` holds exactly.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct MonthlyFigures {
-    /// Balance before the period.
+    /// Points owned before the period, available and on hold.
     pub opening: Points,
     /// Points that came in: earned, granted, received, given back by a correction.
     pub earned: Points,
-    /// Points that went out (redeemed, donated, given), net of holds released.
+    /// Points that left the account: redemptions fulfilled (holds captured), donations, gifts,
+    /// corrections taking points back. A hold placed or released is not spent.
     pub spent: Points,
     /// Points that lapsed.
     pub expired: Points,
-    /// Balance after the period.
+    /// Points owned after the period, available and on hold.
     pub closing: Points,
-    /// Points on hold at the end of the period.
+    /// Of the closing points, those on hold at the end of the period.
     pub on_hold: Points,
 }
 
-/// Sums a period's signed entries into a statement's figures: in = every credit except a
-/// released hold; expired = every expiry; spent = every other debit, less the holds released.
-/// So `opening + earned − spent − expired = closing` always holds.
-pub fn monthly_figures(
-    opening: Points,
-    entries: &[(TransferKind, Points)],
-    on_hold: Points,
-) -> MonthlyFigures {
+/// The ledger facts of one account and period a statement is made of.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MonthlyMovements {
+    /// The available balance before the period.
+    pub opening_balance: Points,
+    /// Points on hold when the period began.
+    pub opening_on_hold: Points,
+    /// The period's signed entries of the account, by the kind of their transfer.
+    pub entries: Vec<(TransferKind, Points)>,
+    /// Points of the account's holds captured (redeemed) in the period.
+    pub captured: Points,
+    /// Points on hold when the period ended.
+    pub closing_on_hold: Points,
+}
+
+/// Sums a period into a statement's figures. Holds placed and released only move points
+/// between available and on hold, so they are left out; a capture is when held points leave.
+/// Expiries are their own figure; every other credit is earned and every other debit spent.
+/// Opening and closing are computed from the balances, not from the other figures, so the
+/// identity `opening + earned − spent − expired = closing` is a check the data must pass.
+pub fn monthly_figures(movements: &MonthlyMovements) -> MonthlyFigures {
     let (mut earned, mut spent, mut expired, mut net) = (0i64, 0i64, 0i64, 0i64);
-    for (kind, amount) in entries {
+    for (kind, amount) in &movements.entries {
         let amount = amount.0;
         net += amount;
         match kind {
+            TransferKind::Hold | TransferKind::Release => {}
             TransferKind::Expire => expired -= amount,
-            TransferKind::Release => spent -= amount,
             _ if amount > 0 => earned += amount,
             _ => spent -= amount,
         }
     }
+    spent += movements.captured.0;
+    let opening = movements.opening_balance.0 + movements.opening_on_hold.0;
+    let closing = movements.opening_balance.0 + net + movements.closing_on_hold.0;
     MonthlyFigures {
-        opening,
+        opening: Points(opening),
         earned: Points(earned),
         spent: Points(spent),
         expired: Points(expired),
-        closing: Points(opening.0 + net),
-        on_hold,
+        closing: Points(closing),
+        on_hold: movements.closing_on_hold,
     }
 }
 
@@ -269,25 +288,56 @@ mod tests {
     }
 
     #[test]
-    fn a_month_adds_up_from_opening_to_closing() {
-        let entries = [
-            (TransferKind::Earn, Points(100)),
-            (TransferKind::Hold, Points(-30)),
-            (TransferKind::Release, Points(30)),
-            (TransferKind::Hold, Points(-20)),
-            (TransferKind::Donate, Points(-5)),
-            (TransferKind::Expire, Points(-10)),
-            (TransferKind::Grant, Points(7)),
-        ];
-        let f = monthly_figures(Points(40), &entries, Points(20));
+    fn a_month_adds_up_from_opening_to_closing_with_holds_placed_released_and_captured() {
+        // 40 available and 15 on hold at the start; the old hold of 15 is captured, a hold of
+        // 30 is placed and released, a hold of 20 is placed and still open at the end.
+        let movements = MonthlyMovements {
+            opening_balance: Points(40),
+            opening_on_hold: Points(15),
+            entries: vec![
+                (TransferKind::Earn, Points(100)),
+                (TransferKind::Hold, Points(-30)),
+                (TransferKind::Release, Points(30)),
+                (TransferKind::Hold, Points(-20)),
+                (TransferKind::Donate, Points(-5)),
+                (TransferKind::Expire, Points(-10)),
+                (TransferKind::Grant, Points(7)),
+            ],
+            captured: Points(15),
+            closing_on_hold: Points(20),
+        };
+        let f = monthly_figures(&movements);
         assert_eq!(
-            (f.earned, f.spent, f.expired, f.closing, f.on_hold),
-            (Points(107), Points(25), Points(10), Points(112), Points(20))
+            (
+                f.opening, f.earned, f.spent, f.expired, f.closing, f.on_hold
+            ),
+            (
+                Points(55),
+                Points(107),
+                Points(20),
+                Points(10),
+                Points(132),
+                Points(20)
+            )
         );
         assert_eq!(
             f.opening.0 + f.earned.0 - f.spent.0 - f.expired.0,
             f.closing.0
         );
+    }
+
+    #[test]
+    fn a_released_hold_is_never_spent() {
+        let movements = MonthlyMovements {
+            entries: vec![
+                (TransferKind::Earn, Points(50)),
+                (TransferKind::Hold, Points(-30)),
+                (TransferKind::Release, Points(30)),
+            ],
+            ..MonthlyMovements::default()
+        };
+        let f = monthly_figures(&movements);
+        assert_eq!((f.spent, f.closing), (Points(0), Points(50)));
     }
 
     #[test]

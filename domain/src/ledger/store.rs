@@ -8,12 +8,13 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Bool};
 
 use super::lots::Prefer;
+use super::usecases::community_of;
 use super::{
     Account, AccountId, AccountKind, AccountOwner, Cause, Hold, HoldError, HoldId, HoldStatus,
     NewHold, NewTransfer, Points, PostError, Posted, Reconciliation, Resolution, Transfer,
     TransferId, TransferKind, clearing, lots, rules,
 };
-use crate::accounts::UserId;
+use crate::accounts::{UserId, store as accounts};
 use crate::areas::AreaId;
 use crate::db::{AnyConnection, StoreError, is_unique_violation};
 use crate::organizations::OrganizationId;
@@ -460,7 +461,8 @@ const MOVED: (
 /// Keeps person lots equal to person balances: a person debited gives lots (preferred ones
 /// first, then the soonest to expire); a person credited gets back what a reversed or released
 /// debit took, or new lots — carrying the expiry of another person's lots, or expiring by the
-/// issuing community's policy.
+/// issuing community's policy (for an organization's credit, the recipient's community: see
+/// [`recipient_community`]).
 fn move_lots(
     conn: &mut AnyConnection,
     now: NaiveDateTime,
@@ -485,10 +487,38 @@ fn move_lots(
     };
     let rest = new.amount.0 - restored;
     if rest > 0 {
-        let issuer = debit.2.map(AreaId);
+        let issuer = if debit.1 == AccountKind::Organization.as_str() {
+            recipient_community(conn, new.credit)?
+        } else {
+            debit.2.map(AreaId)
+        };
         lots::open(conn, now, new.credit, id, rest, &taken, issuer)?;
     }
     Ok(())
+}
+
+/// The community whose policy dates points an organization gives a person: the recipient's
+/// home community (the community of their home grid).
+///
+/// An organization holds no lots and may serve several communities, so the points it gives
+/// carry no community of their own; the one community certainly concerned is the recipient's,
+/// where they are spent, donated and counted, and whose expiry account takes them when they
+/// lapse — as with points its own issuance account credits. A recipient without a home grid
+/// has no community policy, so their lot does not expire.
+fn recipient_community(
+    conn: &mut AnyConnection,
+    person: AccountId,
+) -> Result<Option<AreaId>, StoreError> {
+    let owner: Option<i64> = ledger_accounts::table
+        .find(person.0)
+        .select(ledger_accounts::user_id)
+        .first(conn)?;
+    let Some(user) = owner else {
+        return Ok(None);
+    };
+    Ok(accounts::with_home_path(conn, UserId(user))?
+        .and_then(|(_, path)| path)
+        .and_then(|path| community_of(&path)))
 }
 
 fn credit(conn: &mut AnyConnection, account: AccountId, amount: i64) -> Result<Moved, PostError> {

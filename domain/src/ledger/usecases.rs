@@ -13,6 +13,8 @@ use crate::accounts::{User, UserId, store as accounts};
 use crate::areas::AreaId;
 use crate::audit::{self, NewAuditEvent};
 use crate::db::{self, AnyConnection, Db, StoreError, TransactionError};
+use crate::honour_hours::store as honours;
+use crate::honour_hours::{HonourHours, PeriodHours};
 use crate::points_policy::usecases::in_force_on;
 use crate::proxies::{self, Relationship};
 
@@ -88,6 +90,11 @@ pub struct Statement {
     pub closing: Points,
     /// Every movement in the period, oldest first.
     pub lines: Vec<StatementLine>,
+    /// Hours of the period, kept apart from the points: recorded help and honour hours.
+    pub hours: PeriodHours,
+    /// The honour hours added in the period, oldest first; they earn no points, so they are
+    /// no line of the ledger.
+    pub honour_hours: Vec<HonourHours>,
 }
 
 /// The community of an area path (`/district/street/community/grid/`).
@@ -140,7 +147,8 @@ pub async fn balance(
     .await
 }
 
-/// A person's statement for `[from, to)`, read from one snapshot.
+/// A person's statement for `[from, to)`, read from one snapshot, with their recorded and
+/// honour hours of the period shown apart from the points.
 pub async fn statement(
     db: &Db,
     principal: Principal,
@@ -151,12 +159,16 @@ pub async fn statement(
     db.run(move |conn| {
         db::read_snapshot(conn, |conn| {
             reachable(conn, &principal, person)?;
+            let hours = honours::hours_between(conn, person, from, to)?;
+            let honour_hours = honours::added_between(conn, person, from, to)?;
             let Some(account) = store::find_account(conn, AccountOwner::Person(person))? else {
                 return Ok(Statement {
                     user: person,
                     opening: Points(0),
                     closing: Points(0),
                     lines: Vec::new(),
+                    hours,
+                    honour_hours,
                 });
             };
             let (opening, lines) = store::statement_lines(conn, account.id, from, to)?;
@@ -166,6 +178,8 @@ pub async fn statement(
                 opening,
                 closing,
                 lines,
+                hours,
+                honour_hours,
             })
         })
     })

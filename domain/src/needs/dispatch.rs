@@ -2,7 +2,10 @@
 //! A volunteer's acceptance becomes a claim through the claim path with all its gates; an
 //! organization's acceptance lets its admins and leaders assign members, each becoming a claim.
 //! A decline or a lapse (the `expire_need_offers` job) offers the next target; when none is
-//! left the need stays open and is escalated.
+//! left the need stays open and is escalated. A volunteer is offered a need only within their
+//! service radius and when the category's safeguarding gates admit them: checked when staff
+//! dispatch, and again when the cascade reaches them (one who no longer fits is skipped, their
+//! offer withdrawn).
 
 use chrono::{NaiveDateTime, TimeDelta};
 use chrono_tz::Tz;
@@ -13,11 +16,13 @@ use super::lifecycle::Refusal;
 use super::offer_rules::{
     DispatchInputError, OfferEvent, OfferRefusal, OfferState, OfferStatus, Target, check_dispatch,
 };
-use super::posting::{is_need_staff, standing};
+use super::posting::{is_need_staff, standing, volunteer_prefix};
 use super::store::{self, offers};
 use super::{Need, NeedId};
 use crate::access::{Principal, store as access};
 use crate::accounts::{UserId, store as accounts};
+use crate::categories::rules::{GateRefusal, volunteer_gate};
+use crate::categories::store as categories;
 use crate::db::{self, AnyConnection, Db, StoreError, TransactionError};
 use crate::notifications::{Notice, notify};
 use crate::organizations::{
@@ -87,6 +92,12 @@ pub enum DispatchError {
     /// the need's community.
     #[error("target {0} cannot take this need")]
     UnknownTarget(String),
+    /// A volunteer target's service radius does not reach the need.
+    #[error("the need is outside the service radius of target {0}")]
+    TargetOutOfRadius(String),
+    /// The category's safeguarding gates refuse a volunteer target.
+    #[error("target {0} does not meet the category's safeguarding gates: {1}")]
+    TargetNotQualified(String, GateRefusal),
     /// The need is already being dispatched: its offers are still running.
     #[error("the need is already being dispatched")]
     InProgress,
@@ -160,7 +171,7 @@ pub async fn dispatch(
                 return Err(DispatchError::InProgress);
             }
             for target in &dispatch.targets {
-                check_target(conn, &need, *target)?;
+                check_target(conn, &need, *target, now)?;
             }
             let first = offers::next_position(conn, id)?;
             for (position, target) in (first..).zip(dispatch.targets.iter()) {
@@ -200,29 +211,70 @@ fn check_target(
     conn: &mut AnyConnection,
     need: &Need,
     target: Target,
+    now: NaiveDateTime,
 ) -> Result<(), DispatchError> {
-    let fits = match target {
+    match target_refusal(conn, need, target, now)? {
+        Some(refusal) => Err(refusal),
+        None => Ok(()),
+    }
+}
+
+fn target_name(target: Target) -> String {
+    match target {
+        Target::Volunteer(user) => format!("user {}", user.0),
+        Target::Organization(id) => format!("organization {}", id.0),
+    }
+}
+
+/// Why `target` cannot take `need` now, if it cannot: not a verified volunteer (or a verified
+/// team or social organization serving the need's community), a volunteer whose service
+/// radius does not reach the need, or one the category's safeguarding gates refuse. Checked
+/// at dispatch and again when the cascade reaches the target, since a profile, a home grid or
+/// a credential may change while the offer waits its turn.
+fn target_refusal(
+    conn: &mut AnyConnection,
+    need: &Need,
+    target: Target,
+    now: NaiveDateTime,
+) -> Result<Option<DispatchError>, StoreError> {
+    let unknown = || Some(DispatchError::UnknownTarget(target_name(target)));
+    match target {
         Target::Volunteer(user) => {
-            user != need.resident_id
-                && volunteers::get(conn, user)?.is_some_and(|p| p.verified_at.is_some())
+            if user == need.resident_id {
+                return Ok(unknown());
+            }
+            let Some(profile) = volunteers::get(conn, user)?.filter(|p| p.verified_at.is_some())
+            else {
+                return Ok(unknown());
+            };
+            let Some(account) = accounts::get(conn, user)? else {
+                return Ok(unknown());
+            };
+            let principal = access::principal(conn, account)?;
+            let reaches = volunteer_prefix(conn, &principal)?
+                .is_some_and(|prefix| need.area_path.starts_with(&prefix));
+            if !reaches {
+                return Ok(Some(DispatchError::TargetOutOfRadius(target_name(target))));
+            }
+            let Some(category) = categories::get(conn, need.category_id)? else {
+                return Ok(unknown());
+            };
+            Ok(volunteer_gate(&category, &profile, now)
+                .err()
+                .map(|refusal| DispatchError::TargetNotQualified(target_name(target), refusal)))
         }
-        Target::Organization(id) => organizations::get(conn, id)?.is_some_and(|o| {
-            matches!(
-                o.kind,
-                OrganizationKind::VolunteerTeam | OrganizationKind::SocialOrg
-            ) && o.verification.is_some()
-                && o.service_areas
-                    .iter()
-                    .any(|a| need.area_path.starts_with(&a.path))
-        }),
-    };
-    if fits {
-        Ok(())
-    } else {
-        Err(DispatchError::UnknownTarget(match target {
-            Target::Volunteer(user) => format!("user {}", user.0),
-            Target::Organization(id) => format!("organization {}", id.0),
-        }))
+        Target::Organization(id) => {
+            let fits = organizations::get(conn, id)?.is_some_and(|o| {
+                matches!(
+                    o.kind,
+                    OrganizationKind::VolunteerTeam | OrganizationKind::SocialOrg
+                ) && o.verification.is_some()
+                    && o.service_areas
+                        .iter()
+                        .any(|a| need.area_path.starts_with(&a.path))
+            });
+            Ok(if fits { None } else { unknown() })
+        }
     }
 }
 
@@ -242,9 +294,19 @@ fn offer_next(
         withdraw_queued(conn, &all, now)?;
         return Ok(None);
     }
-    let Some(next) = all.iter().find(|o| o.status == OfferStatus::Queued) else {
-        escalate_need(conn, &need, now, zone, "dispatch_exhausted")?;
-        return Ok(None);
+    let mut queued = all.iter().filter(|o| o.status == OfferStatus::Queued);
+    let next = loop {
+        let Some(next) = queued.next() else {
+            escalate_need(conn, &need, now, zone, "dispatch_exhausted")?;
+            return Ok(None);
+        };
+        if target_refusal(conn, &need, next.target, now)?.is_none() {
+            break next;
+        }
+        // The target no longer fits (out of radius, failing the gates): skipped, untold.
+        if let Ok(skipped) = next.state().apply(OfferEvent::Withdraw, now, next.window()) {
+            offers::move_offer(conn, next.id, OfferStatus::Queued, skipped, None, now)?;
+        }
     };
     let Ok(offered) = next.state().apply(OfferEvent::Offer, now, next.window()) else {
         return Ok(None);

@@ -1,5 +1,5 @@
-//! The follow-up of needs that the jobs run: reminders before a need starts and escalation of
-//! needs nobody took. Each need is handled in its own write transaction after its row lock, and
+//! The follow-up of needs that the jobs run: reminders before a need starts, escalation of
+//! needs nobody took, and expiry of needs whose window ended with nobody assigned. Each need is handled in its own write transaction after its row lock, and
 //! what was done is recorded there (`need_reminders`, the escalated flag), so a rerun of a slot
 //! or a second instance finds nothing more to do.
 
@@ -7,8 +7,10 @@ use chrono::NaiveDateTime;
 use chrono_tz::Tz;
 
 use super::escalation::{self, ReminderKind, Waiting};
+use super::lifecycle::Action;
+use super::posting::state_of;
 use super::store::{self, followup};
-use super::{AssignmentStatus, Need, NeedId};
+use super::{AssignmentStatus, Need, NeedId, NeedStatus};
 use crate::accounts::UserId;
 use crate::audit::{self, NewAuditEvent};
 use crate::categories::store as categories;
@@ -217,4 +219,55 @@ fn escalate_one(
         return Ok(false);
     }
     escalate_need(conn, &need, now, zone, "unclaimed")
+}
+
+/// Expires open needs whose window ended by `now` with nobody assigned: the state machine's
+/// `expire`, their dispatch offers withdrawn, audited (`need.expired`), the resident told
+/// through the need's status. Each in its own write transaction after the row lock, so a rerun
+/// finds nothing more to do. Returns how many expired.
+pub async fn expire_unstaffed(db: &Db, now: NaiveDateTime) -> Result<u64, StoreError> {
+    let due = db
+        .run(move |conn| followup::unstaffed_past_window(conn, now))
+        .await?;
+    let mut expired = 0;
+    for id in due {
+        let done = db
+            .run(move |conn| db::write(conn, |conn| expire_one(conn, id, now)))
+            .await?;
+        expired += u64::from(done);
+    }
+    Ok(expired)
+}
+
+fn expire_one(
+    conn: &mut AnyConnection,
+    id: NeedId,
+    now: NaiveDateTime,
+) -> Result<bool, StoreError> {
+    let Some(need) = store::lock(conn, id, now)? else {
+        return Ok(false);
+    };
+    if need.status != NeedStatus::Open || need.window_end > now {
+        return Ok(false);
+    }
+    let claims = store::assignments(conn, id)?;
+    if state_of(&need, &claims).apply(Action::Expire).is_err() {
+        return Ok(false);
+    }
+    store::set_status(conn, id, NeedStatus::Expired, now)?;
+    super::dispatch::withdraw_open(conn, id, now)?;
+    audit::store::record(
+        conn,
+        &NewAuditEvent {
+            actor: None,
+            on_behalf_of: None,
+            action: "need.expired",
+            subject_type: "need",
+            subject_id: id.0.to_string(),
+            area: Some(need.grid_id),
+            detail: serde_json::json!({"window_end": need.window_end.and_utc().to_rfc3339()}),
+        },
+        now,
+    )?;
+    Ok(true)
 }

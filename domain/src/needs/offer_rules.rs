@@ -1,6 +1,7 @@
 //! The offer state machine of dispatch, pure: a ranked target waits (`queued`), is offered with
 //! a deadline (`pending`), and ends `accepted`, `declined`, `lapsed` (the deadline passed) or
-//! `withdrawn` (the need was staffed, cancelled or taken by an organization first).
+//! `withdrawn` (the need was staffed, cancelled or taken by an organization first, or the
+//! cascade skipped a target that no longer fits the need).
 //!
 //! ```text
 //! queued → pending → accepted | declined | lapsed
@@ -23,7 +24,7 @@ pub enum OfferStatus {
     Declined,
     /// The deadline passed unanswered.
     Lapsed,
-    /// No longer needed.
+    /// No longer needed, or skipped by the cascade because the target no longer fits.
     Withdrawn,
 }
 

@@ -158,22 +158,30 @@ pub enum Notice {
         /// The first day any of them lapses, in the display time zone, `YYYY-MM-DD`.
         expires_on: String,
     },
-    /// Told to each person whose points moved last month, on the 1st: the month's statement.
+    /// Told to each person whose points moved (or who was given honour hours) last month, on
+    /// the 1st: the month's statement, hours kept apart from points.
     PointsStatement {
         /// The month, `YYYY-MM` in the display time zone.
         period: String,
-        /// Balance before the month.
+        /// Points owned before the month, available and on hold.
         opening: i64,
         /// Points that came in.
         earned: i64,
-        /// Points that went out, net of holds released.
+        /// Points that left the account (redeemed, donated, given); holds are not spent.
         spent: i64,
         /// Points that lapsed.
         expired: i64,
-        /// Balance after the month.
+        /// Points owned after the month, available and on hold.
         closing: i64,
-        /// Points on hold at the end of the month.
+        /// Of the closing points, those on hold for redemptions.
         on_hold: i64,
+        /// Minutes of recorded help checked out in the month (absent in messages queued before
+        /// statements showed hours).
+        #[serde(default)]
+        recorded_minutes: i64,
+        /// Honour hours added in the month; they earn no points.
+        #[serde(default)]
+        honour_hours: i64,
     },
 }
 

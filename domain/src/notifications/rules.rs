@@ -225,14 +225,27 @@ pub fn render(notice: &Notice, locale: Locale) -> Rendered {
                 expired,
                 closing,
                 on_hold,
+                recorded_minutes,
+                honour_hours,
             },
             Locale::ZhCn,
-        ) => (
-            format!("{period} 积分月结单"),
-            format!(
-                "{period} 您的积分：月初 {opening}，获得 {earned}，使用 {spent}，过期 {expired}，月末 {closing}；月末冻结中（待兑换）{on_hold}。明细可在“我的 → 积分”中查看和导出。"
-            ),
-        ),
+        ) => {
+            let hours = if *recorded_minutes > 0 || *honour_hours > 0 {
+                format!(
+                    "本月服务时长：记录 {} 小时 {} 分钟；荣誉时长 {honour_hours} 小时（另计，不产生积分）。",
+                    recorded_minutes / 60,
+                    recorded_minutes % 60
+                )
+            } else {
+                String::new()
+            };
+            (
+                format!("{period} 积分月结单"),
+                format!(
+                    "{period} 您的积分：月初 {opening}，获得 {earned}，使用 {spent}，过期 {expired}，月末 {closing}（其中冻结中（待兑换）{on_hold}）。{hours}明细可在“我的 → 积分”中查看和导出。"
+                ),
+            )
+        }
         (
             Notice::PointsStatement {
                 period,
@@ -242,14 +255,27 @@ pub fn render(notice: &Notice, locale: Locale) -> Rendered {
                 expired,
                 closing,
                 on_hold,
+                recorded_minutes,
+                honour_hours,
             },
             Locale::En,
-        ) => (
-            format!("Your points statement for {period}"),
-            format!(
-                "Your points in {period}: opening balance {opening}, earned {earned}, spent {spent}, expired {expired}, closing balance {closing}; on hold for redemptions at the end of the month: {on_hold}. See and export every line under Me → Points."
-            ),
-        ),
+        ) => {
+            let hours = if *recorded_minutes > 0 || *honour_hours > 0 {
+                format!(
+                    "Hours of service this month: {} h {} min recorded; {honour_hours} honour hours, counted apart and earning no points. ",
+                    recorded_minutes / 60,
+                    recorded_minutes % 60
+                )
+            } else {
+                String::new()
+            };
+            (
+                format!("Your points statement for {period}"),
+                format!(
+                    "Your points in {period}: opening {opening}, earned {earned}, spent {spent}, expired {expired}, closing {closing} (of which on hold for redemptions: {on_hold}). {hours}See and export every line under Me → Points."
+                ),
+            )
+        }
     };
     Rendered { title, body }
 }

@@ -5,14 +5,13 @@
 //! stays clean; keys and look-ups make a second run add nothing.
 
 use chrono::{Duration, NaiveDateTime};
-use diesel::prelude::*;
 
 use super::{DEMO_DISTRICT_CODE, SeedError};
 use crate::access::{Principal, store as access};
 use crate::accounts::rules::normalize_phone;
 use crate::accounts::store::find_for_login;
 use crate::areas::store::find_by_code;
-use crate::db::{Db, StoreError};
+use crate::db::Db;
 use crate::ledger::Points;
 use crate::ledger::usecases::{donate_to_pool, grant_from_pool};
 use crate::needs::rules::{NeedFields, check_new_need};
@@ -23,7 +22,6 @@ use crate::rewards::usecases::{
     list_rewards,
 };
 use crate::rewards::{RewardKind, RewardText};
-use crate::schema::{need_details, needs};
 use crate::volunteers::rules::check_profile;
 use crate::volunteers::{ServiceRadius, store as volunteers, usecases as volunteering};
 
@@ -37,12 +35,12 @@ const HELP: [&str; 2] = [
     "帮王奶奶整理阳台、陪聊一小时（演示）",
 ];
 
-fn broken(what: impl std::fmt::Debug) -> SeedError {
+pub(super) fn broken(what: impl std::fmt::Debug) -> SeedError {
     SeedError::Invalid(format!("demo points history: {what:?}"))
 }
 
 /// The signed-in view of the demo person with `phone`.
-async fn principal(db: &Db, phone: &str) -> Result<Principal, SeedError> {
+pub(super) async fn principal(db: &Db, phone: &str) -> Result<Principal, SeedError> {
     let phone = normalize_phone(phone).map_err(broken)?;
     db.run(move |conn| {
         let (user, _) = find_for_login(conn, &phone)?.ok_or_else(|| broken("a demo person"))?;
@@ -144,20 +142,10 @@ async fn help(
     description: &'static str,
     posted: NaiveDateTime,
 ) -> Result<(), SeedError> {
-    let resident = elder.user.id;
-    let exists = db
-        .run(move |conn| {
-            need_details::table
-                .inner_join(needs::table)
-                .filter(needs::resident_id.eq(resident.0))
-                .filter(need_details::description.eq(description))
-                .count()
-                .get_result::<i64>(conn)
-                .map_err(StoreError::from)
-        })
+    if super::needs::find(db, elder.user.id, description)
         .await?
-        > 0;
-    if exists {
+        .is_some()
+    {
         return Ok(());
     }
     let start = posted + Duration::days(1);

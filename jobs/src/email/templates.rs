@@ -198,6 +198,8 @@ mod tests {
             expired: 10,
             closing: 112,
             on_hold: 20,
+            recorded_minutes: 150,
+            honour_hours: 8,
         };
         assert_snapshot(
             "points_statement_zh_cn",

@@ -155,3 +155,126 @@ engine_tests! {
         assert!(found.is_empty(), "no clearing account was touched: {found:?}");
     }
 }
+
+/// `token` redeems `reward` (one) with `key` and `fulfiller` hands it over.
+async fn redeem_and_fulfil(app: &TestApp, token: &str, fulfiller: &str, reward: &Value, key: &str) {
+    let placed = post_keyed(
+        app,
+        token,
+        "/api/v1/redemptions",
+        key,
+        &json!({"reward_id": reward["id"]}),
+    )
+    .await;
+    assert_eq!(placed.status, 201, "{}", placed.text);
+    let id = &placed.json["redemption"]["id"];
+    let fulfilled = app
+        .post_as(
+            fulfiller,
+            &format!("/api/v1/redemptions/{id}/fulfilment"),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(fulfilled.status, 200, "{}", fulfilled.text);
+}
+
+/// Settles the street `street` as `token` with `key`.
+async fn settle(app: &TestApp, token: &str, street: i64, key: &str) -> Reply {
+    post_keyed(
+        app,
+        token,
+        "/api/v1/ledger/clearing-settlements",
+        key,
+        &json!({"street_id": street}),
+    )
+    .await
+}
+
+engine_tests! {
+    async fn a_street_admin_settles_the_clearing_positions_back_to_zero_once(app: TestApp) {
+        let (_, dongguan_staff) = app.staff("13900000003", Role::CommunityStaff, Some("-dongguan")).await;
+        let (_, beiguan_staff) = app.staff("13900000004", Role::CommunityStaff, Some("-beiguan")).await;
+        let (_, platform) = app.staff("13900000099", Role::PlatformAdmin, None).await;
+        let (_, street_admin) = app.staff("13900000002", Role::StreetAdmin, Some("-dongdajie")).await;
+        let (dongguan, beiguan, street) = (app.area("dongguan").await, app.area("beiguan").await, app.area("dongdajie").await);
+        let (me, token) = app.resident("13800138000", "dongguan-g1").await;
+        award(&app, &dongguan_staff, me, 100).await;
+        let haircut = reward(&app, &beiguan_staff, beiguan, 30).await;
+        redeem_and_fulfil(&app, &token, &beiguan_staff, &haircut, "across-1").await;
+        assert_eq!(positions(&app, &platform).await, [(dongguan, street, 30), (beiguan, street, -30)]);
+
+        // Refusals move nothing.
+        settle(&app, &dongguan_staff, street, "s-0").await.assert_problem(403, "forbidden");
+        settle(&app, &street_admin, dongguan, "s-0").await.assert_problem(422, "not_a_street");
+        settle(&app, &street_admin, 987_654, "s-0").await.assert_problem(404, "area_not_found");
+        let unkeyed = app.post_as(&street_admin, "/api/v1/ledger/clearing-settlements", &json!({"street_id": street})).await;
+        assert_eq!(unkeyed.status, 400, "{}", unkeyed.text);
+        assert_eq!(positions(&app, &platform).await, [(dongguan, street, 30), (beiguan, street, -30)]);
+
+        let settled = settle(&app, &street_admin, street, "s-1").await;
+        assert_eq!(settled.status, 201, "{}", settled.text);
+        assert_eq!((settled.json["communities"].as_i64(), settled.json["points"].as_i64()), (Some(2), Some(30)), "{}", settled.text);
+        assert_eq!(settled.json["transfers"].as_array().map(Vec::len), Some(2), "one transfer per community: {}", settled.text);
+        let after = positions(&app, &platform).await;
+        assert!(after.iter().all(|(_, _, p)| *p == 0), "every position is back to zero: {after:?}");
+        assert!(after.contains(&(street, street, 0)), "the street's own clearing account is shown: {after:?}");
+
+        // A retry replays the settlement; a new key finds nothing left to move.
+        let replayed = settle(&app, &street_admin, street, "s-1").await;
+        assert_eq!((replayed.status, &replayed.json["id"]), (200, &settled.json["id"]), "{}", replayed.text);
+        let again = settle(&app, &street_admin, street, "s-2").await;
+        assert_eq!(again.status, 201, "{}", again.text);
+        assert_eq!((again.json["communities"].as_i64(), again.json["points"].as_i64()), (Some(0), Some(0)), "{}", again.text);
+        assert_eq!(positions(&app, &platform).await, after, "nothing moved");
+
+        // The same key for another street is refused.
+        let district = app.area("610702").await;
+        let created = app.post_as(&platform, "/api/v1/areas", &json!({"parent_id": district, "level": "street", "code": "xiguan", "name_zh": "西关街道", "name_en": "Xiguan"})).await;
+        assert_eq!(created.status, 201, "{}", created.text);
+        assert_eq!(settle(&app, &platform, street, "p-1").await.status, 201);
+        settle(&app, &platform, created.json["id"].as_i64().expect("an id"), "p-1").await.assert_problem(422, "idempotency_key_reused");
+
+        // New positions after a settlement settle again; the ledger stays sound throughout.
+        redeem_and_fulfil(&app, &token, &beiguan_staff, &haircut, "across-2").await;
+        assert!(positions(&app, &platform).await.contains(&(dongguan, street, 30)));
+        assert_eq!(settle(&app, &street_admin, street, "s-3").await.status, 201);
+        assert!(positions(&app, &platform).await.iter().all(|(_, _, p)| *p == 0));
+
+        let audit = app.get_as(&street_admin, "/api/v1/audit-events").await;
+        assert_eq!(audit.status, 200, "{}", audit.text);
+        let settlements = audit.text.matches("ledger.clearing_settled").count();
+        assert_eq!(settlements, 4, "each settlement is audited once: {}", audit.text);
+    }
+}
+
+engine_tests! {
+    async fn settlements_racing_for_one_street_move_each_position_once(app: TestApp) {
+        let (_, dongguan_staff) = app.staff("13900000003", Role::CommunityStaff, Some("-dongguan")).await;
+        let (_, beiguan_staff) = app.staff("13900000004", Role::CommunityStaff, Some("-beiguan")).await;
+        let (_, platform) = app.staff("13900000099", Role::PlatformAdmin, None).await;
+        let (_, street_admin) = app.staff("13900000002", Role::StreetAdmin, Some("-dongdajie")).await;
+        let (beiguan, street) = (app.area("beiguan").await, app.area("dongdajie").await);
+        let (me, token) = app.resident("13800138000", "dongguan-g1").await;
+        award(&app, &dongguan_staff, me, 100).await;
+        let haircut = reward(&app, &beiguan_staff, beiguan, 30).await;
+        redeem_and_fulfil(&app, &token, &beiguan_staff, &haircut, "race-1").await;
+
+        let keys: Vec<String> = (0..6).map(|i| format!("race-settle-{}", i % 3)).collect();
+        let replies = futures_util::future::join_all(keys.iter().map(|key| settle(&app, &street_admin, street, key))).await;
+        let mut moved = 0;
+        let mut ids = std::collections::BTreeMap::new();
+        for (key, reply) in keys.iter().zip(&replies) {
+            assert!(matches!(reply.status, 200 | 201), "{}", reply.text);
+            let previous = ids.insert(key.clone(), reply.json["id"].clone());
+            if let Some(previous) = previous {
+                assert_eq!(previous, reply.json["id"], "one settlement per key");
+            }
+            if reply.status == 201 {
+                moved += reply.json["points"].as_i64().expect("points");
+            }
+        }
+        assert_eq!(moved, 30, "the position was settled exactly once: {replies:?}");
+        let after = positions(&app, &platform).await;
+        assert!(after.iter().all(|(_, _, p)| *p == 0), "{after:?}");
+    }
+}

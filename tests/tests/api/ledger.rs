@@ -575,3 +575,92 @@ engine_tests! {
         ledger.check().await;
     }
 }
+
+/// The lots of `account`: (community, expiry, remaining).
+async fn lots_of(db: &Db, account: AccountId) -> Vec<(Option<i64>, Option<NaiveDateTime>, i64)> {
+    use diesel::prelude::*;
+    use linli_domain::schema::ledger_lots as l;
+    db.run(move |conn| {
+        l::table
+            .filter(l::account_id.eq(account.0))
+            .order(l::id)
+            .select((l::community_id, l::expires_at, l::remaining))
+            .load(conn)
+            .map_err(db::StoreError::from)
+    })
+    .await
+    .expect("the lots are read")
+}
+
+engine_tests! {
+    async fn points_an_organization_gives_a_person_expire_by_the_recipients_community_policy(app: TestApp) {
+        let (team, _) = crate::organizations::verified_team(&app, "13800138050", "13900000003").await;
+        let team = linli_domain::organizations::OrganizationId(team.as_i64().expect("an id"));
+        let community = AreaId(app.area("dongdajie-dongguan").await);
+        let (resident, _) = app.resident("13800138051", "dongguan-g1").await;
+        let (homeless, _) = app.staff("13900000097", linli_domain::access::Role::PlatformAdmin, None).await;
+        let now = now_utc();
+        let db = app.db();
+        let owners = [
+            AccountOwner::System { community, kind: AccountKind::Issuance },
+            AccountOwner::Organization(team),
+            AccountOwner::Person(UserId(resident)),
+            AccountOwner::Person(UserId(homeless)),
+        ];
+        let ids = db
+            .run(move |conn| {
+                db::write(conn, |conn| {
+                    owners
+                        .iter()
+                        .map(|o| store::account_for(conn, *o, now).map(|a| a.id))
+                        .collect::<Result<Vec<_>, _>>()
+                })
+            })
+            .await
+            .expect("the accounts open");
+        let (issuance, organization, person, elsewhere) = (ids[0], ids[1], ids[2], ids[3]);
+        let moves = [
+            ("org-fund", TransferKind::Grant, issuance, organization, 50),
+            ("org-gift", TransferKind::Transfer, organization, person, 30),
+            ("org-gift-2", TransferKind::Transfer, organization, elsewhere, 5),
+        ];
+        for (key, kind, debit, credit, amount) in moves {
+            let transfer = NewTransfer {
+                idempotency_key: key.to_owned(),
+                kind,
+                debit,
+                credit,
+                amount: Points(amount),
+                cause: Cause::new("organization", team.0),
+                actor: None,
+                memo: "服务队积分奖励".to_owned(),
+            };
+            db.run(move |conn| db::write(conn, |conn| store::post(conn, now, &transfer)))
+                .await
+                .expect("the transfer posts");
+        }
+        let expected = now.checked_add_months(Months::new(24)).expect("a date");
+        assert_eq!(
+            lots_of(&db, person).await,
+            [(Some(community.0), Some(expected), 30)],
+            "the default policy of the recipient's community: 24 months, lapsing to its expiry account"
+        );
+        assert_eq!(lots_of(&db, elsewhere).await, [(None, None, 5)], "no home grid, no community policy");
+
+        // When the lot lapses, the recipient's community's expiry account takes the points.
+        let later = expected + chrono::Duration::days(1);
+        let report = db
+            .run(move |conn| db::write(conn, |conn| expiry::expire_due(conn, later, 100)))
+            .await
+            .expect("the lapsed lots expire");
+        assert_eq!(report.points, 30);
+        let expiry_account = db
+            .run(move |conn| store::find_account(conn, AccountOwner::System { community, kind: AccountKind::Expiry }))
+            .await
+            .expect("the account is read")
+            .expect("the expiry account was opened");
+        assert_eq!(expiry_account.balance, Points(30));
+        let reconciled = db.run(|conn| db::read_snapshot(conn, store::reconcile)).await.expect("reconciles");
+        assert!(reconciled.is_sound(), "{reconciled:?}");
+    }
+}

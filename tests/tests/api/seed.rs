@@ -46,3 +46,54 @@ engine_tests! {
         assert!(report.is_sound(), "{report:?}");
     }
 }
+
+/// Every need's status and escalated flag, with the number of care plans and of disputes on
+/// volunteer needs.
+async fn needs_overview(app: &TestApp) -> (Vec<(String, bool)>, i64, i64) {
+    use linli_domain::schema::{care_plans, need_disputes, needs};
+    app.db()
+        .run(|conn| {
+            let all = needs::table
+                .order(needs::id)
+                .select((needs::status, needs::escalated))
+                .load::<(String, bool)>(conn)?;
+            let plans = care_plans::table.count().get_result::<i64>(conn)?;
+            let disputes = need_disputes::table
+                .inner_join(needs::table.on(needs::id.eq(need_disputes::need_id)))
+                .filter(needs::mode.eq("volunteer"))
+                .count()
+                .get_result::<i64>(conn)?;
+            Ok::<_, linli_domain::db::StoreError>((all, plans, disputes))
+        })
+        .await
+        .expect("the needs are read")
+}
+
+engine_tests! {
+    async fn the_demo_seed_has_needs_in_every_state_once(app: TestApp) {
+        let now = linli_domain::time::now_utc();
+        linli_domain::seed::demo(&app.db(), now).await.expect("the demo seed runs");
+        let (all, plans, disputes) = needs_overview(&app).await;
+        for status in [
+            "open",
+            "partially_assigned",
+            "assigned",
+            "in_progress",
+            "awaiting_confirmation",
+            "completed",
+            "cancelled",
+            "expired",
+        ] {
+            assert!(all.iter().any(|(s, _)| s == status), "no {status} need in {all:?}");
+        }
+        assert!(all.iter().any(|(_, escalated)| *escalated), "no escalated need in {all:?}");
+        assert!(plans >= 1, "a care plan");
+        assert!(disputes >= 1, "a dispute on a volunteer task");
+        let report = app.db().run(|conn| db::read_snapshot(conn, store::reconcile)).await.expect("reconciles");
+        assert!(report.is_sound(), "{report:?}");
+
+        let again = linli_domain::seed::demo(&app.db(), now + chrono::Duration::minutes(5)).await.expect("the demo seed runs again");
+        assert_eq!(again.needs_created, 0, "a second run posts nothing");
+        assert_eq!(needs_overview(&app).await, (all, plans, disputes), "and changes nothing");
+    }
+}

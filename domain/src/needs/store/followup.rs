@@ -146,6 +146,22 @@ pub fn organizations_serving(
     Ok(ids.into_iter().map(OrganizationId).collect())
 }
 
+/// Open needs whose window ended by `now` with nobody assigned: they can only expire.
+pub fn unstaffed_past_window(
+    conn: &mut AnyConnection,
+    now: NaiveDateTime,
+) -> Result<Vec<NeedId>, StoreError> {
+    Ok(needs::table
+        .filter(needs::status.eq(NeedStatus::Open.as_str()))
+        .filter(needs::window_end.le(now))
+        .order(needs::id.asc())
+        .select(needs::id)
+        .load::<i64>(conn)?
+        .into_iter()
+        .map(NeedId)
+        .collect())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

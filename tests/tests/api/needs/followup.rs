@@ -171,3 +171,27 @@ engine_tests! {
         assert_eq!(notices(&app, worker, "need.escalated").await, 1);
     }
 }
+
+engine_tests! {
+    async fn an_open_need_whose_window_ended_expires_once_and_a_staffed_one_never(app: TestApp) {
+        let (resident, need, staff) = resident_with_need(&app, 1).await;
+        let mut body = need_body(2);
+        body["description"] = json!("搬家具，需要两位");
+        let partly = post_need(&app, &resident, &body).await;
+        let (_, helper) = volunteer(&app, "13600000001", "dongguan-g2", &staff).await;
+        let claimed = app.post_as(&helper, &format!("/api/v1/needs/{}/claims", partly["id"]), &json!({})).await;
+        assert_eq!(claimed.status, 201, "{}", claimed.text);
+        let db = app.db();
+        let now = now_utc();
+        assert_eq!(followup::expire_unstaffed(&db, now + Duration::hours(3)).await.expect("the job runs"), 0, "the window has not ended");
+        let after = now + Duration::hours(5);
+        assert_eq!(followup::expire_unstaffed(&db, after).await.expect("the job runs"), 1);
+        assert_eq!(followup::expire_unstaffed(&db, after).await.expect("the job runs again"), 0);
+        let seen = app.get_as(&resident, &format!("/api/v1/needs/{}", need["id"])).await;
+        assert_eq!(seen.json["status"], "expired", "{}", seen.text);
+        let other = app.get_as(&resident, &format!("/api/v1/needs/{}", partly["id"])).await;
+        assert_eq!(other.json["status"], "partially_assigned", "someone holds a place: {}", other.text);
+        let cancelled = app.post_as(&resident, &format!("/api/v1/needs/{}/cancellation", need["id"]), &json!({"reason": "不需要了"})).await;
+        assert_eq!(cancelled.status, 409, "an expired need is final: {}", cancelled.text);
+    }
+}

@@ -202,3 +202,52 @@ engine_tests! {
         assert_eq!(gone[0]["data"]["need_id"], other["id"]);
     }
 }
+
+engine_tests! {
+    async fn a_volunteer_outside_their_radius_or_failing_the_gates_is_refused_at_dispatch_and_nothing_is_offered(app: TestApp) {
+        let (resident, need, staff) = resident_with_need(&app, 1).await;
+        let (near, _) = volunteer(&app, "13600000001", "dongguan-g2", &staff).await;
+        let (_, beiguan_staff) = app.staff("13900000098", linli_domain::access::Role::CommunityStaff, Some("-beiguan")).await;
+        let (far, far_token) = volunteer(&app, "13600000002", "beiguan-g1", &beiguan_staff).await;
+        let refused = app.post_as(&staff, &offers_of(&need), &json!({"targets": [{"user_id": near}, {"user_id": far}]})).await;
+        refused.assert_problem(422, "target_out_of_radius");
+        assert_eq!(statuses(&listed(&app, &staff, &need).await), Vec::<String>::new(), "nothing was offered");
+        assert_eq!(app.get_as(&far_token, "/api/v1/me/offers").await.json.as_array().map(Vec::len), Some(0));
+
+        // Elder care needs a training credential the volunteer does not hold.
+        let mut body = need_body(1);
+        body["category_code"] = json!("elder_care");
+        let bathing = post_need(&app, &resident, &body).await;
+        app.post_as(&staff, &offers_of(&bathing), &json!({"targets": [{"user_id": near}]})).await.assert_problem(422, "target_not_qualified");
+        assert_eq!(statuses(&listed(&app, &staff, &bathing).await), Vec::<String>::new(), "nothing was offered");
+
+        let fine = app.post_as(&staff, &offers_of(&need), &json!({"targets": [{"user_id": near}]})).await;
+        assert_eq!(fine.status, 201, "{}", fine.text);
+        assert_eq!(statuses(&fine.json), ["pending"]);
+    }
+
+    async fn the_cascade_skips_a_volunteer_whose_radius_no_longer_reaches_the_need(app: TestApp) {
+        let (resident, need, staff) = resident_with_need(&app, 1).await;
+        let (first, first_token) = volunteer(&app, "13600000001", "dongguan-g2", &staff).await;
+        let (moved, moved_token) = volunteer(&app, "13600000002", "dongguan-g2", &staff).await;
+        let (third, third_token) = volunteer(&app, "13600000003", "dongguan-g2", &staff).await;
+        let dispatched = app.post_as(&staff, &offers_of(&need), &json!({"targets": [{"user_id": first}, {"user_id": moved}, {"user_id": third}], "response_minutes": 30})).await;
+        assert_eq!(dispatched.status, 201, "{}", dispatched.text);
+        assert_eq!(statuses(&dispatched.json), ["pending", "queued", "queued"]);
+        // The second volunteer narrows their radius to their own grid (the need is in grid 1).
+        let narrowed = json!({"service_radius": "grid", "real_name": "志愿者", "id_number": crate::needs::ID_NUMBER});
+        let saved = app.put_as(&moved_token, "/api/v1/me/volunteer-profile", &narrowed).await;
+        assert_eq!(saved.status, 200, "{}", saved.text);
+        let declined = answer(&app, &first_token, &dispatched.json[0]["id"], false).await;
+        assert_eq!(declined.status, 200, "{}", declined.text);
+        assert_eq!(statuses(&listed(&app, &staff, &need).await), ["declined", "withdrawn", "pending"], "the one out of radius is skipped");
+        let theirs = app.get_as(&moved_token, "/api/v1/me/offers").await;
+        assert_eq!(theirs.json.as_array().map(Vec::len), Some(1), "{}", theirs.text);
+        assert_eq!(theirs.json[0]["offer"]["status"], "withdrawn", "{}", theirs.text);
+        assert!(theirs.json[0]["offer"]["offered_at"].is_null(), "never offered: {}", theirs.text);
+        let accepted = answer(&app, &third_token, &dispatched.json[2]["id"], true).await;
+        assert_eq!(accepted.status, 200, "{}", accepted.text);
+        let seen = app.get_as(&resident, &format!("/api/v1/needs/{}", need["id"])).await;
+        assert_eq!(seen.json["claims"][0]["helper_id"], third, "{}", seen.text);
+    }
+}
