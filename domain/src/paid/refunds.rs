@@ -16,6 +16,7 @@ use super::states::OrderState;
 use super::store;
 use super::{Order, OrderId, ProgramId};
 use crate::access::Principal;
+use crate::accounts::UserId;
 use crate::api_keys::Scope;
 use crate::areas;
 use crate::db::{self, AnyConnection, Db};
@@ -74,7 +75,7 @@ fn check_recorder(
     conn: &mut AnyConnection,
     recorder: &Recorder,
     order: &Order,
-) -> Result<Option<crate::accounts::UserId>, OrderError> {
+) -> Result<Option<UserId>, OrderError> {
     match recorder {
         Recorder::Partner(key) => {
             check_provider(
@@ -282,128 +283,141 @@ pub async fn refund_order(
         db::write(conn, |conn| {
             let order = store::order(conn, id)?.ok_or(OrderError::NotFound)?;
             let by = check_recorder(conn, &recorder, &order)?;
-            let found: Option<(i64, i64, i64)> = paid_refunds::table
-                .filter(paid_refunds::idempotency_key.eq(&key))
-                .select((
-                    paid_refunds::id,
-                    paid_refunds::order_id,
-                    paid_refunds::amount_fen,
-                ))
-                .first(conn)
-                .optional()?;
-            if let Some((refund, order_id, stored)) = found {
-                if (order_id, stored) != (id.0, amount.0) {
-                    return Err(OrderError::KeyReused);
-                }
-                return Ok((order, stored_refund(conn, refund)?, false));
-            }
-            if order.state != OrderState::Confirmed {
-                return Err(super::states::WrongState(order.state).into());
-            }
-            let left = refundable(conn, &order)?;
-            let parts = refund_split(&left, amount)?;
-            let copay_after = Fen(left.copay.0 - parts.copay.0);
-            let cash_back = Fen((order.paid.0 - copay_after.0).max(0));
-            if !store::add_refund(conn, id, order.refunded, amount, cash_back)? {
-                return Err(OrderError::Contended);
-            }
-            let refund: i64 = diesel::insert_into(paid_refunds::table)
-                .values((
-                    paid_refunds::order_id.eq(id.0),
-                    paid_refunds::organization_id.eq(order.organization.0),
-                    paid_refunds::amount_fen.eq(amount.0),
-                    paid_refunds::subsidy_fen.eq(parts.subsidy.0),
-                    paid_refunds::points.eq(parts.points),
-                    paid_refunds::points_fen.eq(parts.points_value.0),
-                    paid_refunds::copay_fen.eq(parts.copay.0),
-                    paid_refunds::commission_fen.eq(parts.commission.0),
-                    paid_refunds::cash_back_fen.eq(cash_back.0),
-                    paid_refunds::reason.eq(reason.trim()),
-                    paid_refunds::recorded_by.eq(by.map(|u| u.0)),
-                    paid_refunds::idempotency_key.eq(&key),
-                    paid_refunds::created_at.eq(now),
-                ))
-                .returning(paid_refunds::id)
-                .get_result(conn)?;
-            let month = store::subsidy_month(conn, id)?;
-            let provider = MoneyOwner::Provider(order.organization);
-            let mut movements = Vec::new();
-            for (program, back) in &parts.subsidies {
-                diesel::insert_into(paid_refund_subsidies::table)
-                    .values((
-                        paid_refund_subsidies::refund_id.eq(refund),
-                        paid_refund_subsidies::program_id.eq(program.0),
-                        paid_refund_subsidies::amount_fen.eq(back.0),
-                    ))
-                    .execute(conn)?;
-                store::release_budget(conn, *program, *back)?;
-                if let Some(month) = &month {
-                    store::release_monthly(conn, *program, order.resident, month, *back)?;
-                }
-                movements.push((
-                    format!("subsidy:{}", program.0),
-                    provider,
-                    MoneyOwner::Programme(*program),
-                    *back,
-                ));
-            }
-            movements.push((
-                "points".into(),
-                provider,
-                MoneyOwner::Clearing,
-                parts.points_value,
-            ));
-            movements.push((
-                "copay".into(),
-                provider,
-                MoneyOwner::Resident(order.resident),
-                parts.copay,
-            ));
-            movements.push((
-                "commission".into(),
-                MoneyOwner::Commission,
-                provider,
-                parts.commission,
-            ));
-            movements.push((
-                "cash_back".into(),
-                MoneyOwner::Resident(order.resident),
-                provider,
-                cash_back,
-            ));
-            for (suffix, from, to, amount) in movements {
-                books::post(
-                    conn,
-                    now,
-                    &Movement {
-                        key: format!("refund:{refund}:{suffix}"),
-                        from,
-                        to,
-                        amount,
-                        cause_type: "refund",
-                        cause_id: refund.to_string(),
-                        memo: format!("refund {suffix}"),
-                    },
-                )?;
-            }
-            give_points_back(conn, &order, refund, parts.points, left.points, now)?;
-            let split = parts.clone();
-            Ok((
-                store::order(conn, id)?.ok_or(OrderError::NotFound)?,
-                Refund {
-                    id: refund,
-                    split,
-                    cash_back,
-                },
-                true,
-            ))
+            refund_in(conn, &order, by, amount, &reason, &key, now)
         })
     })
     .await
 }
 
-/// Points go back to the resident: the whole part-payment is reversed when everything comes
-/// back at once, otherwise the part is transferred back from the community.
+/// Refunds `amount` of a confirmed order inside the caller's transaction (see
+/// [`refund_order`]); the key names the refund, so a retry finds it (false: found).
+pub fn refund_in(
+    conn: &mut AnyConnection,
+    order: &Order,
+    by: Option<UserId>,
+    amount: Fen,
+    reason: &str,
+    key: &str,
+    now: NaiveDateTime,
+) -> Result<(Order, Refund, bool), OrderError> {
+    let id = order.id;
+    let found: Option<(i64, i64, i64)> = paid_refunds::table
+        .filter(paid_refunds::idempotency_key.eq(key))
+        .select((
+            paid_refunds::id,
+            paid_refunds::order_id,
+            paid_refunds::amount_fen,
+        ))
+        .first(conn)
+        .optional()?;
+    if let Some((refund, order_id, stored)) = found {
+        if (order_id, stored) != (id.0, amount.0) {
+            return Err(OrderError::KeyReused);
+        }
+        return Ok((order.clone(), stored_refund(conn, refund)?, false));
+    }
+    if order.state != OrderState::Confirmed {
+        return Err(super::states::WrongState(order.state).into());
+    }
+    let left = refundable(conn, order)?;
+    let parts = refund_split(&left, amount)?;
+    let copay_after = Fen(left.copay.0 - parts.copay.0);
+    let cash_back = Fen((order.paid.0 - copay_after.0).max(0));
+    if !store::add_refund(conn, id, order.refunded, amount, cash_back)? {
+        return Err(OrderError::Contended);
+    }
+    let refund: i64 = diesel::insert_into(paid_refunds::table)
+        .values((
+            paid_refunds::order_id.eq(id.0),
+            paid_refunds::organization_id.eq(order.organization.0),
+            paid_refunds::amount_fen.eq(amount.0),
+            paid_refunds::subsidy_fen.eq(parts.subsidy.0),
+            paid_refunds::points.eq(parts.points),
+            paid_refunds::points_fen.eq(parts.points_value.0),
+            paid_refunds::copay_fen.eq(parts.copay.0),
+            paid_refunds::commission_fen.eq(parts.commission.0),
+            paid_refunds::cash_back_fen.eq(cash_back.0),
+            paid_refunds::reason.eq(reason.trim()),
+            paid_refunds::recorded_by.eq(by.map(|u| u.0)),
+            paid_refunds::idempotency_key.eq(key),
+            paid_refunds::created_at.eq(now),
+        ))
+        .returning(paid_refunds::id)
+        .get_result(conn)?;
+    let month = store::subsidy_month(conn, id)?;
+    let provider = MoneyOwner::Provider(order.organization);
+    let mut movements = Vec::new();
+    for (program, back) in &parts.subsidies {
+        diesel::insert_into(paid_refund_subsidies::table)
+            .values((
+                paid_refund_subsidies::refund_id.eq(refund),
+                paid_refund_subsidies::program_id.eq(program.0),
+                paid_refund_subsidies::amount_fen.eq(back.0),
+            ))
+            .execute(conn)?;
+        store::release_budget(conn, *program, *back)?;
+        if let Some(month) = &month {
+            store::release_monthly(conn, *program, order.resident, month, *back)?;
+        }
+        movements.push((
+            format!("subsidy:{}", program.0),
+            provider,
+            MoneyOwner::Programme(*program),
+            *back,
+        ));
+    }
+    movements.push((
+        "points".into(),
+        provider,
+        MoneyOwner::Clearing,
+        parts.points_value,
+    ));
+    movements.push((
+        "copay".into(),
+        provider,
+        MoneyOwner::Resident(order.resident),
+        parts.copay,
+    ));
+    movements.push((
+        "commission".into(),
+        MoneyOwner::Commission,
+        provider,
+        parts.commission,
+    ));
+    movements.push((
+        "cash_back".into(),
+        MoneyOwner::Resident(order.resident),
+        provider,
+        cash_back,
+    ));
+    for (suffix, from, to, amount) in movements {
+        books::post(
+            conn,
+            now,
+            &Movement {
+                key: format!("refund:{refund}:{suffix}"),
+                from,
+                to,
+                amount,
+                cause_type: "refund",
+                cause_id: refund.to_string(),
+                memo: format!("refund {suffix}"),
+            },
+        )?;
+    }
+    give_points_back(conn, order, refund, parts.points, left.points, now)?;
+    let split = parts.clone();
+    Ok((
+        store::order(conn, id)?.ok_or(OrderError::NotFound)?,
+        Refund {
+            id: refund,
+            split,
+            cash_back,
+        },
+        true,
+    ))
+}
+
 fn give_points_back(
     conn: &mut AnyConnection,
     order: &Order,
