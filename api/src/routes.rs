@@ -19,8 +19,10 @@ use crate::organizations::OrganizationsApi;
 use crate::outbox::OutboxApi;
 use crate::paid::catalogue::CatalogueApi;
 use crate::paid::orders::OrdersApi;
+use crate::paid::outcomes::OrderOutcomesApi;
 use crate::paid::partner::PartnerPaidApi;
 use crate::paid::settlements::SettlementsApi;
+use crate::paid::terms::TermsApi;
 use crate::partner::PartnerApi;
 use crate::points::PointsApi;
 use crate::points_policy::PointsPolicyApi;
@@ -97,8 +99,16 @@ pub type Api = (
     PaidApis,
 );
 
-/// Offerings and programmes, orders, settlements, and what providers' systems call.
-pub type PaidApis = (CatalogueApi, OrdersApi, SettlementsApi, PartnerPaidApi);
+/// Offerings and programmes, orders and what follows them, settlements, terms, and what
+/// providers' systems call.
+pub type PaidApis = (
+    CatalogueApi,
+    OrdersApi,
+    OrderOutcomesApi,
+    SettlementsApi,
+    TermsApi,
+    PartnerPaidApi,
+);
 
 /// Kinds of help, the needs posted for them, who is matched to them and their dispatch offers
 /// (also to partners).
@@ -195,7 +205,9 @@ pub fn service(state: AppState) -> OpenApiService<Api, ()> {
         (
             CatalogueApi { state: s() },
             OrdersApi { state: s() },
+            OrderOutcomesApi { state: s() },
             SettlementsApi { state: s() },
+            TermsApi { state: s() },
             PartnerPaidApi {
                 orders: OrdersApi { state: s() },
             },

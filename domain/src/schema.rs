@@ -1186,39 +1186,41 @@ diesel::table! {
 }
 
 diesel::table! {
-    /// Paid services: see the migration `create_paid_services`.
+    /// What a provider sells: a priced unit of a paid category, bookable in the areas it serves
+    /// while published.
     paid_offerings (id) {
-        /// `id`.
+        /// Surrogate key; orders snapshot what they need of it.
         id -> BigInt,
-        /// `organization_id`.
+        /// The provider, whose contract sets the commission.
         organization_id -> BigInt,
-        /// `category_id`.
+        /// A paid (or both-mode) category; subsidy programmes cover categories.
         category_id -> BigInt,
-        /// `unit`.
+        /// `hour`, `visit` or `item`: what the quantity counts.
         unit -> Text,
-        /// `unit_price_fen`.
+        /// Price per unit in fen; orders copy it so a later change never reprices them.
         unit_price_fen -> BigInt,
-        /// `min_quantity`.
+        /// Fewest units one order may book.
         min_quantity -> Integer,
-        /// `max_quantity`.
+        /// Most units one order may book (at most 1,000).
         max_quantity -> Integer,
-        /// `available_weekdays`.
+        /// Weekdays served as bits (1 = Monday … 64 = Sunday); a window must fall on one.
         available_weekdays -> Integer,
-        /// `available_from_minute`.
+        /// First minute of the local day served; a window must start at or after it.
         available_from_minute -> Integer,
-        /// `available_to_minute`.
+        /// Minute of the local day service ends (exclusive, up to 1440).
         available_to_minute -> Integer,
-        /// `response_minutes`.
+        /// How long the provider has to answer an order before it lapses and the resident is
+        /// offered others.
         response_minutes -> Integer,
-        /// `cancellation_notice_hours`.
+        /// Cancelling an accepted order within this many hours of its start costs the fee.
         cancellation_notice_hours -> Integer,
-        /// `cancellation_fee_percent`.
+        /// The late-cancellation fee, in percent of the order's gross.
         cancellation_fee_percent -> Integer,
-        /// `published`.
+        /// Bookable and listed; unpublishing keeps existing orders.
         published -> Bool,
-        /// `created_at`.
+        /// When the provider created it.
         created_at -> Timestamp,
-        /// `updated_at`.
+        /// When it last changed, so readers see price changes.
         updated_at -> Timestamp,
     }
 }
@@ -1248,438 +1250,454 @@ diesel::table! {
 }
 
 diesel::table! {
-    /// Paid services: see the migration `create_paid_services`.
+    /// An offering's bilingual text, kept apart so the offering row stays under the column limit.
     paid_offering_texts (offering_id) {
-        /// `offering_id`.
+        /// The offering it describes, one text each.
         offering_id -> BigInt,
-        /// `title_zh`.
+        /// Chinese title, shown by default.
         title_zh -> Text,
-        /// `title_en`.
+        /// English title, when the provider gave one.
         title_en -> Nullable<Text>,
-        /// `description_zh`.
+        /// Chinese description.
         description_zh -> Text,
-        /// `description_en`.
+        /// English description, when given.
         description_en -> Nullable<Text>,
     }
 }
 
 diesel::table! {
-    /// Paid services: see the migration `create_paid_services`.
+    /// Where an offering is bookable: a resident's community must be listed.
     paid_offering_areas (offering_id, area_id) {
-        /// `offering_id`.
+        /// The offering.
         offering_id -> BigInt,
-        /// `area_id`.
+        /// A community (or street or grid) the provider serves.
         area_id -> BigInt,
     }
 }
 
 diesel::table! {
-    /// Paid services: see the migration `create_paid_services`.
+    /// A provider's contract; absent means the defaults (5 %, weekly).
     paid_provider_terms (organization_id) {
-        /// `organization_id`.
+        /// The provider.
         organization_id -> BigInt,
-        /// `commission_bp`.
+        /// The platform's commission on the gross, in basis points (0–5000); orders snapshot it.
         commission_bp -> Integer,
-        /// `updated_at`.
+        /// When the contract last changed (the audit log says by whom).
         updated_at -> Timestamp,
+        /// `weekly` or `monthly`: the period the settlement job drafts this provider's batches for.
+        settlement_period -> Text,
     }
 }
 
 diesel::table! {
-    /// Paid services: see the migration `create_paid_services`.
+    /// A community's rate for points paying part of an order; absent means ¥0.10 a point, up to
+    /// half.
     paid_points_terms (community_id) {
-        /// `community_id`.
+        /// The community whose points pay (and that funds their value).
         community_id -> BigInt,
-        /// `fen_per_point`.
+        /// What one point is worth, in fen; orders snapshot the value.
         fen_per_point -> BigInt,
-        /// `max_percent`.
+        /// The most of what is left after subsidy that points may pay, in percent.
         max_percent -> Integer,
-        /// `updated_at`.
+        /// When the terms last changed (the audit log says by whom).
         updated_at -> Timestamp,
     }
 }
 
 diesel::table! {
-    /// Paid services: see the migration `create_paid_services`.
+    /// A subsidy programme funded by a street or district; the remaining budget moves only by
+    /// guarded statements so it is never overspent.
     paid_subsidy_programs (id) {
-        /// `id`.
+        /// Surrogate key.
         id -> BigInt,
-        /// `funding_area_id`.
+        /// The street or district that funds it; only residents below it qualify and only its
+        /// admins see what remains.
         funding_area_id -> BigInt,
-        /// `name_zh`.
+        /// Chinese name, e.g. 高龄老人居家养老服务补贴.
         name_zh -> Text,
-        /// `name_en`.
+        /// English name, when given.
         name_en -> Nullable<Text>,
-        /// `budget_fen`.
+        /// The budget it started with.
         budget_fen -> BigInt,
-        /// `remaining_fen`.
+        /// What is neither spent nor reserved by open orders; guarded so it never goes below zero.
         remaining_fen -> BigInt,
-        /// `eligibility`.
+        /// Who qualifies, as JSON rules over staff-verified resident facts.
         eligibility -> Text,
-        /// `rule_kind`.
+        /// `percent` or `fixed_per_unit`: which of the next two columns applies.
         rule_kind -> Text,
-        /// `percent_bp`.
+        /// Share of the gross it pays, in basis points, for `percent` programmes.
         percent_bp -> Nullable<Integer>,
-        /// `fixed_fen_per_unit`.
+        /// Fen it pays per unit booked, for `fixed_per_unit` programmes.
         fixed_fen_per_unit -> Nullable<BigInt>,
-        /// `monthly_cap_fen`.
+        /// Most one resident receives from it per local month.
         monthly_cap_fen -> BigInt,
-        /// `active`.
+        /// Accepting new orders.
         active -> Bool,
-        /// `created_by`.
+        /// The admin who created it.
         created_by -> BigInt,
-        /// `created_at`.
+        /// When it was created.
         created_at -> Timestamp,
     }
 }
 
 diesel::table! {
-    /// Paid services: see the migration `create_paid_services`.
+    /// The categories a programme covers.
     paid_program_categories (program_id, category_id) {
-        /// `program_id`.
+        /// The programme.
         program_id -> BigInt,
-        /// `category_id`.
+        /// A category it pays towards.
         category_id -> BigInt,
     }
 }
 
 diesel::table! {
-    /// Paid services: see the migration `create_paid_services`.
+    /// What each resident used of a programme in a local month, counted against its monthly cap by
+    /// guarded statements.
     paid_subsidy_usage (program_id, user_id, month) {
-        /// `program_id`.
+        /// The programme.
         program_id -> BigInt,
-        /// `user_id`.
+        /// The resident.
         user_id -> BigInt,
-        /// `month`.
+        /// `YYYY-MM` in the display time zone of the order's window.
         month -> Text,
-        /// `used_fen`.
+        /// Reserved or spent this month; released when an order ends undelivered or is refunded.
         used_fen -> BigInt,
     }
 }
 
 diesel::table! {
-    /// Paid services: see the migration `create_paid_services`.
+    /// An order with its price snapshot; its split is in `paid_order_money` and its progress in
+    /// `paid_order_progress`.
     paid_orders (id) {
-        /// `id`.
+        /// Surrogate key.
         id -> BigInt,
-        /// `offering_id`.
+        /// The offering booked.
         offering_id -> BigInt,
-        /// `organization_id`.
+        /// The provider, copied so its orders are found without the offering.
         organization_id -> BigInt,
-        /// `category_id`.
+        /// The category, copied for subsidy rules and alternatives.
         category_id -> BigInt,
-        /// `resident_id`.
+        /// For whom: who sees the code, pays the co-payment and whose points paid.
         resident_id -> BigInt,
-        /// `placed_by`.
+        /// Who booked: the resident or a proxy with consent (both are told what happens).
         placed_by -> BigInt,
-        /// `community_id`.
+        /// The resident's community when booked: whose points terms applied and whose staff may
+        /// act.
         community_id -> BigInt,
-        /// `need_id`.
+        /// The paid-mode need it came from, if any.
         need_id -> Nullable<BigInt>,
-        /// `quantity`.
+        /// Units booked.
         quantity -> Integer,
-        /// `unit`.
+        /// The unit, copied from the offering.
         unit -> Text,
-        /// `unit_price_fen`.
+        /// The price per unit when booked.
         unit_price_fen -> BigInt,
-        /// `window_start`.
+        /// When the service starts (UTC); late cancellation counts back from it.
         window_start -> Timestamp,
-        /// `window_end`.
+        /// When the service ends (UTC).
         window_end -> Timestamp,
-        /// `state`.
+        /// Where it stands in the transition table of `paid::states`; every change is guarded by
+        /// the state it leaves.
         state -> Text,
-        /// `idempotency_key`.
+        /// The booking caller's scoped key, so a retry finds the order.
         idempotency_key -> Text,
-        /// `created_at`.
+        /// When it was placed.
         created_at -> Timestamp,
     }
 }
 
 diesel::table! {
-    /// Paid services: see the migration `create_paid_services`.
+    /// An order's split and money facts; the identities hold by CHECK.
     paid_order_money (order_id) {
-        /// `order_id`.
+        /// The order.
         order_id -> BigInt,
-        /// `gross_fen`.
+        /// quantity × unit price = subsidy + points value + co-payment = commission + net.
         gross_fen -> BigInt,
-        /// `subsidy_fen`.
+        /// What the programmes pay, all together (per programme in `paid_order_subsidies`).
         subsidy_fen -> BigInt,
-        /// `points`.
+        /// Points the resident spent.
         points -> BigInt,
-        /// `points_fen`.
+        /// Their value at the community's rate when booked.
         points_fen -> BigInt,
-        /// `copay_fen`.
+        /// What the resident pays the provider.
         copay_fen -> BigInt,
-        /// `commission_bp`.
+        /// The contract's rate when booked, so a new contract never changes old orders.
         commission_bp -> Integer,
-        /// `commission_fen`.
+        /// The platform's commission on the gross.
         commission_fen -> BigInt,
-        /// `net_fen`.
+        /// What the provider earns: gross − commission.
         net_fen -> BigInt,
-        /// `paid_fen`.
+        /// Co-payment the provider recorded as received, net of cash given back.
         paid_fen -> BigInt,
-        /// `refunded_fen`.
+        /// Refunded so far; a refund never takes it beyond the gross.
         refunded_fen -> BigInt,
-        /// `cancellation_fee_fen`.
+        /// The fee of an accepted order cancelled within the notice hours.
         cancellation_fee_fen -> BigInt,
-        /// `points_transfer_id`.
+        /// The points ledger transfer that paid part, reversed when the order ends undelivered.
         points_transfer_id -> Nullable<BigInt>,
-        /// `settlement_id`.
+        /// The batch that settled the order (or its fee), set once by a guarded statement.
         settlement_id -> Nullable<BigInt>,
-        /// `confirmed_at`.
+        /// When the money moved; settlement takes confirmed orders by it.
         confirmed_at -> Nullable<Timestamp>,
+        /// The commission on the late-cancellation fee, settled with it.
+        cancellation_commission_fen -> BigInt,
     }
 }
 
 diesel::table! {
-    /// Paid services: see the migration `create_paid_services`.
+    /// Where an order stands in delivery: the resident's code, the answer deadline and the times.
     paid_order_progress (order_id) {
-        /// `order_id`.
+        /// The order.
         order_id -> BigInt,
-        /// `check_code`.
+        /// The resident's 4-digit code the provider gives at the start and the end.
         check_code -> Text,
-        /// `code_failures`.
+        /// Wrong codes so far; five lock the order.
         code_failures -> Integer,
-        /// `respond_by`.
+        /// The provider's answer deadline; the lapse job declines it after this.
         respond_by -> Timestamp,
-        /// `lapsed`.
+        /// Declined because the provider did not answer in time.
         lapsed -> Bool,
-        /// `reason`.
+        /// Why it was declined, cancelled or disputed.
         reason -> Nullable<Text>,
-        /// `accepted_at`.
+        /// When the provider accepted: cancelling after this may cost the fee.
         accepted_at -> Nullable<Timestamp>,
-        /// `started_at`.
+        /// When the provider started it with the code.
         started_at -> Nullable<Timestamp>,
-        /// `completed_at`.
+        /// When the provider completed it with the code; auto-confirmation counts from it.
         completed_at -> Nullable<Timestamp>,
-        /// `ended_at`.
+        /// When it was declined, lapsed or cancelled; a fee settles by it.
         ended_at -> Nullable<Timestamp>,
-        /// `updated_at`.
+        /// When its progress last changed.
         updated_at -> Timestamp,
     }
 }
 
 diesel::table! {
-    /// Paid services: see the migration `create_paid_services`.
+    /// The subsidy each programme pays towards an order.
     paid_order_subsidies (order_id, program_id) {
-        /// `order_id`.
+        /// The order.
         order_id -> BigInt,
-        /// `program_id`.
+        /// The programme.
         program_id -> BigInt,
-        /// `amount_fen`.
+        /// Reserved against the programme's budget at booking, paid at confirmation.
         amount_fen -> BigInt,
-        /// `month`.
+        /// The local month it counts against the resident's monthly cap.
         month -> Text,
     }
 }
 
 diesel::table! {
-    /// Paid services: see the migration `create_paid_services`.
+    /// Accounts of the CNY money ledger; cached balances change only with their entries.
     money_accounts (id) {
-        /// `id`.
+        /// Surrogate key.
         id -> BigInt,
-        /// `kind`.
+        /// `resident`, `provider`, `programme`, `commission` or `clearing`.
         kind -> Text,
-        /// `user_id`.
+        /// The resident, for a `resident` account (what they owe: negative).
         user_id -> Nullable<BigInt>,
-        /// `organization_id`.
+        /// The provider, for a `provider` account (what the platform owes it).
         organization_id -> Nullable<BigInt>,
-        /// `program_id`.
+        /// The programme, for a `programme` account (its unspent funds).
         program_id -> Nullable<BigInt>,
-        /// `balance`.
+        /// The sum of its entries, cached.
         balance -> BigInt,
-        /// `may_go_negative`.
+        /// Residents, providers and clearing may owe; programmes and commission never go below
+        /// zero.
         may_go_negative -> Bool,
-        /// `created_at`.
+        /// When it was opened.
         created_at -> Timestamp,
     }
 }
 
 diesel::table! {
-    /// Paid services: see the migration `create_paid_services`.
+    /// Money transfers: append-only by trigger, one per idempotency key.
     money_transfers (id) {
-        /// `id`.
+        /// Surrogate key.
         id -> BigInt,
-        /// `idempotency_key`.
+        /// Names the effect (e.g. `order:7:copay`), so posting it twice is impossible.
         idempotency_key -> Text,
-        /// `debit_account_id`.
+        /// The account money leaves.
         debit_account_id -> BigInt,
-        /// `credit_account_id`.
+        /// The account money enters.
         credit_account_id -> BigInt,
-        /// `amount`.
+        /// Fen, positive.
         amount -> BigInt,
-        /// `cause_type`.
+        /// What caused it: `order`, `refund`, `settlement`.
         cause_type -> Text,
-        /// `cause_id`.
+        /// The cause's id.
         cause_id -> Text,
-        /// `memo`.
+        /// Why, in words.
         memo -> Text,
-        /// `created_at`.
+        /// When it was posted.
         created_at -> Timestamp,
     }
 }
 
 diesel::table! {
-    /// Paid services: see the migration `create_paid_services`.
+    /// The two entries of each money transfer, with the balance after each for statements.
     money_entries (id) {
-        /// `id`.
+        /// Surrogate key.
         id -> BigInt,
-        /// `transfer_id`.
+        /// The transfer.
         transfer_id -> BigInt,
-        /// `account_id`.
+        /// The account moved.
         account_id -> BigInt,
-        /// `amount`.
+        /// Signed fen: negative on the debit side.
         amount -> BigInt,
-        /// `balance_after`.
+        /// The account's balance after this entry.
         balance_after -> BigInt,
-        /// `created_at`.
+        /// When it was posted.
         created_at -> Timestamp,
     }
 }
 
 diesel::table! {
-    /// Paid services: see the migration `create_paid_services`.
+    /// Co-payments received, recorded through a payment gateway (first: offline, by hand).
     paid_payments (id) {
-        /// `id`.
+        /// Surrogate key.
         id -> BigInt,
-        /// `order_id`.
+        /// The order paid for.
         order_id -> BigInt,
-        /// `amount_fen`.
+        /// Fen received; never more than is still due.
         amount_fen -> BigInt,
-        /// `gateway`.
+        /// Which gateway recorded it, e.g. `offline`.
         gateway -> Text,
-        /// `reference`.
+        /// The receipt or transfer reference the gateway checked.
         reference -> Text,
-        /// `recorded_by`.
+        /// Who recorded it (none: a partner key).
         recorded_by -> Nullable<BigInt>,
-        /// `idempotency_key`.
+        /// The recorder's scoped key, so a retry finds the payment.
         idempotency_key -> Text,
-        /// `created_at`.
+        /// When it was recorded.
         created_at -> Timestamp,
     }
 }
 
 diesel::table! {
-    /// Paid services: see the migration `create_paid_services`.
+    /// Refunds: each gives every funder back its part; settled in the first batch after it.
     paid_refunds (id) {
-        /// `id`.
+        /// Surrogate key.
         id -> BigInt,
-        /// `order_id`.
+        /// The order refunded.
         order_id -> BigInt,
-        /// `organization_id`.
+        /// The provider, copied so its unsettled refunds are found directly.
         organization_id -> BigInt,
-        /// `amount_fen`.
+        /// The refund: subsidy + points value + co-payment parts.
         amount_fen -> BigInt,
-        /// `subsidy_fen`.
+        /// What goes back to the programmes.
         subsidy_fen -> BigInt,
-        /// `points`.
+        /// Points given back to the resident.
         points -> BigInt,
-        /// `points_fen`.
+        /// Their value.
         points_fen -> BigInt,
-        /// `copay_fen`.
+        /// Co-payment no longer owed.
         copay_fen -> BigInt,
-        /// `commission_fen`.
+        /// Commission the platform gives back to the provider.
         commission_fen -> BigInt,
-        /// `cash_back_fen`.
+        /// Cash the provider returns because it was already paid.
         cash_back_fen -> BigInt,
-        /// `reason`.
+        /// Why, in words.
         reason -> Text,
-        /// `recorded_by`.
+        /// Who recorded it (none: a partner key).
         recorded_by -> Nullable<BigInt>,
-        /// `idempotency_key`.
+        /// The recorder's scoped key, so a retry finds the refund.
         idempotency_key -> Text,
-        /// `settlement_id`.
+        /// The batch that settled it, set once.
         settlement_id -> Nullable<BigInt>,
-        /// `created_at`.
+        /// When it was made; late refunds roll into the next batch by it.
         created_at -> Timestamp,
     }
 }
 
 diesel::table! {
-    /// Paid services: see the migration `create_paid_services`.
+    /// What each programme got back from a refund, for its claim statement.
     paid_refund_subsidies (refund_id, program_id) {
-        /// `refund_id`.
+        /// The refund.
         refund_id -> BigInt,
-        /// `program_id`.
+        /// The programme.
         program_id -> BigInt,
-        /// `amount_fen`.
+        /// Fen given back to it.
         amount_fen -> BigInt,
     }
 }
 
 diesel::table! {
-    /// Paid services: see the migration `create_paid_services`.
+    /// One batch per provider and period start: draft → approved → paid.
     paid_settlements (id) {
-        /// `id`.
+        /// Surrogate key.
         id -> BigInt,
-        /// `organization_id`.
+        /// The provider settled.
         organization_id -> BigInt,
-        /// `period_start`.
+        /// Start of the week or month (UTC of the local midnight); unique per provider, so a rerun
+        /// finds the batch.
         period_start -> Timestamp,
-        /// `period_end`.
+        /// End of the period, exclusive: what was confirmed, refunded or cancelled before it is
+        /// taken.
         period_end -> Timestamp,
-        /// `state`.
+        /// `draft`, `approved` (by a street admin) or `paid` (reference recorded).
         state -> Text,
-        /// `line_count`.
+        /// Lines in the batch.
         line_count -> BigInt,
-        /// `gross_fen`.
+        /// Sum of the lines' gross.
         gross_fen -> BigInt,
-        /// `subsidy_fen`.
+        /// Sum of the lines' subsidy: what programmes owe.
         subsidy_fen -> BigInt,
-        /// `points_fen`.
+        /// Sum of the lines' points value: what communities owe.
         points_fen -> BigInt,
-        /// `copay_fen`.
+        /// Sum of the co-payments and fees the provider collects itself.
         copay_fen -> BigInt,
-        /// `commission_fen`.
+        /// Sum of the commission.
         commission_fen -> BigInt,
-        /// `net_fen`.
+        /// What the platform pays out: gross − co-payments − commission.
         net_fen -> BigInt,
-        /// `created_at`.
+        /// When it was drafted.
         created_at -> Timestamp,
     }
 }
 
 diesel::table! {
-    /// Paid services: see the migration `create_paid_services`.
+    /// Who approved a batch and who recorded its payout.
     paid_settlement_reviews (settlement_id) {
-        /// `settlement_id`.
+        /// The batch.
         settlement_id -> BigInt,
-        /// `approved_by`.
+        /// The street admin who approved it.
         approved_by -> BigInt,
-        /// `approved_at`.
+        /// When.
         approved_at -> Timestamp,
-        /// `paid_by`.
+        /// Who recorded the payout.
         paid_by -> Nullable<BigInt>,
-        /// `paid_reference`.
+        /// The bank reference of the payout.
         paid_reference -> Nullable<Text>,
-        /// `paid_at`.
+        /// When the payout was recorded.
         paid_at -> Nullable<Timestamp>,
     }
 }
 
 diesel::table! {
-    /// Paid services: see the migration `create_paid_services`.
+    /// A batch's lines; each adds up by CHECK and the batch's totals are their sums.
     paid_settlement_lines (id) {
-        /// `id`.
+        /// Surrogate key, in insertion order: orders, fees, refunds.
         id -> BigInt,
-        /// `settlement_id`.
+        /// The batch.
         settlement_id -> BigInt,
-        /// `order_id`.
+        /// The order settled (or refunded, or whose fee is settled).
         order_id -> BigInt,
-        /// `refund_id`.
+        /// The refund, for a refund line; unique, so a refund is settled once.
         refund_id -> Nullable<BigInt>,
-        /// `gross_fen`.
+        /// Gross (negative for a refund).
         gross_fen -> BigInt,
-        /// `subsidy_fen`.
+        /// Subsidy part.
         subsidy_fen -> BigInt,
-        /// `points_fen`.
+        /// Points value part.
         points_fen -> BigInt,
-        /// `copay_fen`.
+        /// Co-payment (or fee) part, collected by the provider.
         copay_fen -> BigInt,
-        /// `commission_fen`.
+        /// Commission part.
         commission_fen -> BigInt,
-        /// `net_fen`.
+        /// gross − co-payment − commission.
         net_fen -> BigInt,
+        /// `order`, `refund` or `cancellation_fee`.
+        kind -> Text,
     }
 }
 

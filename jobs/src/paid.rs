@@ -1,12 +1,11 @@
-//! Jobs of paid services: lapse orders providers did not answer in time, confirm completed
-//! orders after 72 hours, and settle every provider per week. Each is idempotent: a rerun of a
-//! slot finds nothing more to do (a period's batch exists once per provider).
+//! Jobs of paid services: lapse orders providers did not answer in time (telling the resident
+//! of the other providers), confirm completed orders after 72 hours, and settle every provider
+//! per week or per month as its contract says. Each is idempotent: a rerun of a slot finds
+//! nothing more to do (a period's batch exists once per provider).
 
-use chrono::{Datelike, NaiveDateTime, TimeDelta};
 use linli_domain::paid::delivery;
 use linli_domain::paid::orders::OrderError;
 use linli_domain::paid::settlement::{self, SettlementError};
-use linli_domain::time::local_midnight_utc;
 
 use crate::runner::{Counts, JobContext, JobError};
 
@@ -17,9 +16,10 @@ fn order_failure(error: OrderError) -> JobError {
     }
 }
 
-/// Declines placed orders whose answer deadline passed; their subsidy and points go back.
+/// Declines placed orders whose answer deadline passed; their subsidy and points go back and
+/// the resident hears of the alternatives.
 pub async fn lapse_unanswered_orders(context: JobContext) -> Result<Counts, JobError> {
-    let lapsed = delivery::lapse_unanswered(&context.db, context.now)
+    let lapsed = delivery::lapse_unanswered(&context.db, context.zone, context.now)
         .await
         .map_err(order_failure)?;
     Ok(Counts::from([("orders_lapsed", lapsed.len() as u64)]))
@@ -33,42 +33,15 @@ pub async fn auto_confirm_orders(context: JobContext) -> Result<Counts, JobError
     Ok(Counts::from([("orders_confirmed", confirmed as u64)]))
 }
 
-/// The last complete settlement week before `now`: Monday 00:00 to Monday 00:00 in `zone`,
-/// as UTC times.
-pub fn last_week(now: NaiveDateTime, zone: chrono_tz::Tz) -> (NaiveDateTime, NaiveDateTime) {
-    let local = now.and_utc().with_timezone(&zone).date_naive();
-    let monday = local - TimeDelta::days(i64::from(local.weekday().num_days_from_monday()));
-    (
-        local_midnight_utc(monday - TimeDelta::days(7), &zone),
-        local_midnight_utc(monday, &zone),
-    )
-}
-
-/// Drafts the last complete week's settlement batch of every provider with confirmed orders
-/// or refunds not yet settled (earlier leftovers included), once per provider and week.
+/// Drafts each provider's batch of its last complete period — week or calendar month, local
+/// to the display zone, by its contract — with every confirmed order, late-cancellation fee or
+/// refund not yet settled (earlier leftovers included), once per provider and period.
 pub async fn settle_providers(context: JobContext) -> Result<Counts, JobError> {
-    let (start, end) = last_week(context.now, context.zone);
-    let drafted = settlement::settle_all(&context.db, start, end, context.now)
+    let drafted = settlement::settle_due(&context.db, context.now, context.zone)
         .await
         .map_err(|e| match e {
             SettlementError::Store(s) => JobError::Store(s),
             other => JobError::Invariant(other.to_string()),
         })?;
     Ok(Counts::from([("settlements_drafted", drafted as u64)]))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_last_week_ends_on_the_local_monday_before_now() {
-        let now = chrono::NaiveDate::from_ymd_opt(2026, 12, 9)
-            .and_then(|d| d.and_hms_opt(2, 0, 0))
-            .expect("a time");
-        let (start, end) = last_week(now, chrono_tz::Asia::Shanghai);
-        // Monday 2026-12-07 00:00 in Shanghai is 2026-12-06 16:00 UTC.
-        assert_eq!(end.to_string(), "2026-12-06 16:00:00");
-        assert_eq!(start.to_string(), "2026-11-29 16:00:00");
-    }
 }

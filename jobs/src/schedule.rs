@@ -120,7 +120,7 @@ pub const CATALOGUE: &[JobSpec] = &[
     JobSpec {
         name: "settle_providers",
         default_schedule: "0 20 1 * * *",
-        reason: "drafts each provider's settlement batch of the last complete week, every confirmed order exactly once",
+        reason: "drafts each provider's settlement batch of its last complete week or month, every confirmed order exactly once",
         run: |context| Box::pin(paid::settle_providers(context)),
     },
 ];

@@ -5,9 +5,12 @@
 pub mod catalogue;
 pub mod money;
 pub mod orders;
+pub mod outcomes;
 pub mod partner;
 pub mod problems;
 pub mod settlements;
+pub mod steps;
+pub mod terms;
 pub mod views;
 
 use linli_domain::paid::inputs::OfferingInput;

@@ -6,6 +6,7 @@ use linli_domain::paid::orders::OrderError;
 use linli_domain::paid::programmes::ProgrammeError;
 use linli_domain::paid::settlement::SettlementError;
 use linli_domain::paid::split::RefundError;
+use linli_domain::paid::terms::TermsError;
 use poem::http::StatusCode;
 use poem_openapi::ApiResponse;
 
@@ -117,7 +118,8 @@ pub enum OrderOperationError {
     /// No such offering or order within your reach (`order_not_found`).
     #[oai(status = 404)]
     NotFound(ProblemJson),
-    /// The order's state does not allow this (`order_wrong_state`), too few points
+    /// The order's state does not allow this (`order_wrong_state`; resolving an order not in
+    /// dispute: `order_not_disputed`), too few points
     /// (`insufficient_points`), the offering is unpublished (`offering_unpublished`), a
     /// budget kept changing (`subsidy_budget_contended`, retry), or a request with this
     /// `Idempotency-Key` is still running (`idempotency_key_in_flight`).
@@ -125,7 +127,7 @@ pub enum OrderOperationError {
     Conflict(ProblemJson),
     /// Bad input: `quantity_out_of_range`, `outside_availability`, `outside_service_area`,
     /// `subsidy_not_eligible`, `points_above_cap`, `order_too_large`, `wrong_code`,
-    /// `payment_above_due`, `refund_exceeds_paid`, `refund_not_whole_points`,
+    /// `payment_above_due`, `refund_exceeds_paid`, `refund_not_whole_points`, `invalid_reason`,
     /// `payment_refused`, `validation_failed` (money: `too_many_decimals`, `wrong_type`…) or
     /// `idempotency_key_reused`.
     #[oai(status = 422)]
@@ -176,6 +178,8 @@ pub fn map_order(error: OrderError) -> OrderOperationError {
         OrderError::InsufficientPoints { .. } => conflict("insufficient_points", detail),
         OrderError::Contended => conflict("subsidy_budget_contended", detail),
         OrderError::WrongState(_) => conflict("order_wrong_state", detail),
+        OrderError::NotDisputed(_) => conflict("order_not_disputed", detail),
+        OrderError::BadReason => invalid("invalid_reason", detail),
         OrderError::QuantityOutOfRange { .. } => invalid("quantity_out_of_range", detail),
         OrderError::OutsideAvailability => invalid("outside_availability", detail),
         OrderError::OutsideServiceArea => invalid("outside_service_area", detail),
@@ -274,5 +278,44 @@ pub fn map_settlement(error: SettlementError) -> SettlementOperationError {
             "settlement_not_found",
             "no such settlement within your reach",
         )),
+    }
+}
+
+/// Errors of the terms operations.
+#[derive(Debug, ApiResponse)]
+#[oai(bad_request_handler = "reject")]
+pub enum TermsOperationError {
+    /// Not allowed to set these terms (`forbidden`): contracts are set by street admins over
+    /// the provider's communities or platform admins; points terms by the community's staff or
+    /// admins over it.
+    #[oai(status = 403)]
+    Forbidden(ProblemJson),
+    /// No such provider or community within your reach (`provider_not_found`,
+    /// `community_not_found`).
+    #[oai(status = 404)]
+    NotFound(ProblemJson),
+    /// Invalid fields (`validation_failed`: `too_many_decimals`, `not_money`, `out_of_range`,
+    /// `unknown_period`, or a JSON number where a decimal string is expected: `wrong_type`).
+    #[oai(status = 422)]
+    Invalid(ProblemJson),
+    /// Refused before the operation ran (400, 401, 413, 415) or failed (500, 503).
+    Rejected(StatusCode, ProblemJson),
+}
+
+impl Rejection for TermsOperationError {
+    fn rejected(status: StatusCode, problem: ProblemJson) -> Self {
+        Self::Rejected(status, problem)
+    }
+}
+
+/// Maps a terms failure; `missing` names what was not found.
+pub fn map_terms(error: TermsError, missing: &str) -> TermsOperationError {
+    use TermsOperationError as E;
+    let detail = error.to_string();
+    match error {
+        TermsError::NotFound => E::NotFound(p(StatusCode::NOT_FOUND, missing, detail)),
+        TermsError::Forbidden => E::Forbidden(p(StatusCode::FORBIDDEN, "forbidden", detail)),
+        TermsError::Invalid(errors) => E::Invalid(invalid_fields(&errors).into()),
+        TermsError::Store(e) => rejected(from_store_error(&e)),
     }
 }

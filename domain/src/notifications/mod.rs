@@ -183,6 +183,20 @@ pub enum Notice {
         #[serde(default)]
         honour_hours: i64,
     },
+    /// Told to the resident (and the proxy who booked): the provider declined a paid-service
+    /// order or let it lapse; the subsidy and points are back, and other providers may serve.
+    OrderDeclined {
+        /// Which order.
+        order_id: i64,
+        /// The offering's Chinese title.
+        title_zh: String,
+        /// The offering's English title (the Chinese one when none was given).
+        title_en: String,
+        /// True when the provider did not answer in time.
+        lapsed: bool,
+        /// How many other offerings could serve the resident instead.
+        alternatives: i64,
+    },
 }
 
 impl Notice {
@@ -202,6 +216,7 @@ impl Notice {
             Self::NeedOffered { .. } => "need.offered",
             Self::PointsExpiring { .. } => "points.expiring",
             Self::PointsStatement { .. } => "points.statement",
+            Self::OrderDeclined { .. } => "order.declined",
         }
     }
 
@@ -214,9 +229,10 @@ impl Notice {
             | Self::ProxyConsentRevoked { .. }
             | Self::ActingForGranted { .. }
             | Self::ActingForRevoked { .. } => Category::Proxies,
-            Self::NeedReminder { .. } | Self::NeedEscalated { .. } | Self::NeedOffered { .. } => {
-                Category::Needs
-            }
+            Self::NeedReminder { .. }
+            | Self::NeedEscalated { .. }
+            | Self::NeedOffered { .. }
+            | Self::OrderDeclined { .. } => Category::Needs,
             Self::PointsExpiring { .. } | Self::PointsStatement { .. } => Category::Points,
         }
     }
@@ -239,7 +255,8 @@ impl Notice {
             | Self::ActingForRevoked { .. }
             | Self::WebhookEndpointDisabled { .. }
             | Self::PointsExpiring { .. }
-            | Self::PointsStatement { .. } => Urgency::Normal,
+            | Self::PointsStatement { .. }
+            | Self::OrderDeclined { .. } => Urgency::Normal,
         }
     }
 }

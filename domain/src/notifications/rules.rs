@@ -276,6 +276,52 @@ pub fn render(notice: &Notice, locale: Locale) -> Rendered {
                 ),
             )
         }
+        (
+            Notice::OrderDeclined {
+                order_id,
+                title_zh,
+                lapsed,
+                alternatives,
+                ..
+            },
+            Locale::ZhCn,
+        ) => (
+            "服务订单未被接单".to_owned(),
+            format!(
+                "您预约的“{title_zh}”（订单 #{order_id}）{}，预留的补贴和积分已退回。{}",
+                if *lapsed { "服务商未在时限内答复" } else { "已被服务商婉拒" },
+                if *alternatives > 0 {
+                    format!("另有 {alternatives} 项同类服务可供选择，可在订单详情中查看并直接改约。")
+                } else {
+                    "暂无其他服务商提供同类服务，社区工作人员可以协助您。".to_owned()
+                }
+            ),
+        ),
+        (
+            Notice::OrderDeclined {
+                order_id,
+                title_en,
+                lapsed,
+                alternatives,
+                ..
+            },
+            Locale::En,
+        ) => (
+            "Your order was not accepted".to_owned(),
+            format!(
+                "Your booking of \"{title_en}\" (order #{order_id}) {}; the reserved subsidy and points are back with you. {}",
+                if *lapsed {
+                    "lapsed: the provider did not answer in time"
+                } else {
+                    "was declined by the provider"
+                },
+                match alternatives {
+                    0 => "No other provider offers this service yet; community staff can help you.".to_owned(),
+                    1 => "1 other offering can serve you: see it on the order and book it in one step.".to_owned(),
+                    n => format!("{n} other offerings can serve you: see them on the order and book one in one step."),
+                }
+            ),
+        ),
     };
     Rendered { title, body }
 }
@@ -360,6 +406,13 @@ mod tests {
             },
             Notice::ActingForRevoked {
                 resident_name: "王阿姨".into(),
+            },
+            Notice::OrderDeclined {
+                order_id: 7,
+                title_zh: "日常保洁".into(),
+                title_en: "Cleaning".into(),
+                lapsed: true,
+                alternatives: 2,
             },
         ];
         for notice in &notices {

@@ -7,10 +7,15 @@
 //! provider and period.
 //!
 //! Pure rules live in [`money`], [`split`], [`states`] and [`eligibility`]; the store and the
-//! transactional use cases in the other modules.
+//! transactional use cases in the other modules: [`orders`] books, [`delivery`] carries an
+//! order to confirmation (or its end), [`alternatives`] offers the next providers when one
+//! declines, [`disputes`] resolves disputes, [`refunds`] takes payments and refunds, [`terms`]
+//! keeps contracts and points terms, [`settlement`] settles providers per period.
 
+pub mod alternatives;
 pub mod books;
 pub mod delivery;
+pub mod disputes;
 pub mod eligibility;
 pub mod inputs;
 pub mod money;
@@ -23,6 +28,7 @@ pub mod settlement;
 pub mod split;
 pub mod states;
 pub mod store;
+pub mod terms;
 
 use chrono::NaiveDateTime;
 
@@ -224,6 +230,8 @@ pub struct Order {
     pub refunded: Fen,
     /// Fee of a late cancellation.
     pub cancellation_fee: Fen,
+    /// The commission on that fee, at the snapshotted rate.
+    pub cancellation_commission: Fen,
     /// The resident's 4-digit code for start and completion.
     pub check_code: String,
     /// Wrong codes given so far.

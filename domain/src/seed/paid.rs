@@ -14,9 +14,12 @@ use crate::organizations::OrganizationId;
 use crate::paid::delivery::{self, Milestone};
 use crate::paid::eligibility::EligibilityRules;
 use crate::paid::inputs::{OfferingInput, ProgrammeInput};
+use crate::paid::money::Fen;
 use crate::paid::offerings::{self, NewOffering, ProviderActor};
 use crate::paid::orders::{self, OrderRequest, Placed};
-use crate::paid::{Availability, OfferingId, OfferingText, Order, Unit, programmes, settlement};
+use crate::paid::{
+    Availability, OfferingId, OfferingText, Order, Unit, disputes, programmes, settlement,
+};
 use crate::residents::{EligibilityFacts, OwnDetails};
 use crate::schema::{organizations, paid_offerings, service_categories};
 
@@ -221,7 +224,8 @@ pub async fn seed(db: &Db, zone: Tz, now: NaiveDateTime) -> Result<usize, DemoPa
         placed.push(book(db, &elder, offering, n, day(n as i64 + 2), zone, now).await?);
     }
     // placed: 0; accepted: 1; started: 2; completed: 3; confirmed: 4 and 5; disputed: 6; declined: 7.
-    let accept = |order: &Order| delivery::respond_order(db, provider(), order.id, true, None, now);
+    let accept =
+        |order: &Order| delivery::respond_order(db, provider(), order.id, true, None, zone, now);
     for order in &placed[1..7] {
         accept(order).await.map_err(fail)?;
     }
@@ -269,6 +273,7 @@ pub async fn seed(db: &Db, zone: Tz, now: NaiveDateTime) -> Result<usize, DemoPa
         placed[7].id,
         false,
         Some("当天人手不足".into()),
+        zone,
         now,
     )
     .await
@@ -283,6 +288,17 @@ pub async fn seed(db: &Db, zone: Tz, now: NaiveDateTime) -> Result<usize, DemoPa
     )
     .await
     .map_err(fail)?;
+    let to_resolve = book(db, &elder, tidy.id, 9, day(11), zone, now).await?;
+    let resolved = disputed_and_resolved(
+        db,
+        &elder,
+        &street_admin,
+        provider(),
+        &to_resolve,
+        zone,
+        now,
+    )
+    .await?;
     let batch = db
         .run(move |conn| {
             db::write(conn, |conn| {
@@ -304,7 +320,55 @@ pub async fn seed(db: &Db, zone: Tz, now: NaiveDateTime) -> Result<usize, DemoPa
     settlement::mark_settlement_paid(db, street_admin, batch.id, "ICBC-DEMO-0001".into(), now)
         .await
         .map_err(fail)?;
-    Ok(placed.len() + 1)
+    Ok(placed.len() + 2 + usize::from(resolved))
+}
+
+/// One more order the elder disputes ("the floor was left wet") and the street admin resolves
+/// with a ¥10.00 refund, so the demo shows a resolution in the audit log and a refund line.
+async fn disputed_and_resolved(
+    db: &Db,
+    elder: &Principal,
+    staff: &Principal,
+    provider: ProviderActor,
+    order: &Order,
+    zone: Tz,
+    now: NaiveDateTime,
+) -> Result<bool, DemoPaidError> {
+    delivery::respond_order(db, provider.clone(), order.id, true, None, zone, now)
+        .await
+        .map_err(fail)?;
+    for milestone in [Milestone::Start, Milestone::Complete] {
+        delivery::record_milestone(
+            db,
+            provider.clone(),
+            order.id,
+            milestone,
+            order.check_code.clone(),
+            now,
+        )
+        .await
+        .map_err(fail)?;
+    }
+    delivery::confirm_order(
+        db,
+        elder.clone(),
+        order.id,
+        Some("地面没有擦干".into()),
+        now,
+    )
+    .await
+    .map_err(fail)?;
+    disputes::resolve_dispute(
+        db,
+        staff.clone(),
+        order.id,
+        disputes::Outcome::Refund(Some(Fen(1000))),
+        "回访核实：地面未擦干，退还 10 元".into(),
+        now,
+    )
+    .await
+    .map_err(fail)?;
+    Ok(true)
 }
 
 async fn book(

@@ -229,4 +229,23 @@ mod tests {
             &shown(&compose(&notice, Locale::En, "Li Ming")),
         );
     }
+
+    #[test]
+    fn the_order_declined_email_in_both_languages() {
+        let notice = Notice::OrderDeclined {
+            order_id: 42,
+            title_zh: "日常保洁".into(),
+            title_en: "Cleaning".into(),
+            lapsed: true,
+            alternatives: 2,
+        };
+        assert_snapshot(
+            "order_declined_zh_cn",
+            &shown(&compose(&notice, Locale::ZhCn, "王秀兰")),
+        );
+        assert_snapshot(
+            "order_declined_en",
+            &shown(&compose(&notice, Locale::En, "Wang Xiulan")),
+        );
+    }
 }

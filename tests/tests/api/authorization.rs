@@ -77,6 +77,13 @@ fn body_for(operation: &str) -> Value {
         "record_payment" => json!({"amount": "1.00", "reference": "walk"}),
         "refund_order" => json!({"amount": "1.00", "reason": "walk"}),
         "mark_settlement_paid" => json!({"reference": "walk"}),
+        "resolve_order_dispute" => json!({"outcome": "uphold", "reason": "walk"}),
+        "update_provider_contract" => {
+            json!({"commission_percent": "1.00", "settlement_period": "monthly"})
+        }
+        "update_points_payment_terms" => {
+            json!({"yuan_per_point": "9.99", "max_share_percent": 100})
+        }
         _ => json!({}),
     }
 }

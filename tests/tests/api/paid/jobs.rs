@@ -18,9 +18,9 @@ engine_tests! {
         assert_eq!(unanswered.status, 201, "{}", unanswered.text);
         let db = app.db();
         let later = Utc::now().naive_utc() + TimeDelta::hours(2);
-        let lapsed = delivery::lapse_unanswered(&db, later).await.expect("the job runs");
+        let lapsed = delivery::lapse_unanswered(&db, chrono_tz::Asia::Shanghai, later).await.expect("the job runs");
         assert_eq!(lapsed.len(), 1);
-        assert!(delivery::lapse_unanswered(&db, later).await.expect("the job runs").is_empty(), "once");
+        assert!(delivery::lapse_unanswered(&db, chrono_tz::Asia::Shanghai, later).await.expect("the job runs").is_empty(), "once");
         let order = app.get_as(&token, &format!("/api/v1/orders/{}", unanswered.json["id"])).await;
         assert_eq!((order.json["state"].as_str(), order.json["lapsed"].as_bool()), (Some("declined"), Some(true)), "{}", order.text);
         assert_eq!(points(&app, &token).await, 300, "the points came back");

@@ -2,9 +2,12 @@
 //! every total adding up, bad inputs that move nothing, races that must never overspend or
 //! double-count, and the partner API.
 
+mod fees;
 mod flow;
 mod jobs;
+mod outcomes;
 mod races;
+mod terms;
 
 use chrono::{TimeDelta, Utc};
 use linli_domain::access::Role;
@@ -36,6 +39,90 @@ pub async fn post_keyed(app: &TestApp, token: &str, path: &str, key: &str, body:
             .json(body),
     )
     .await
+}
+
+/// Another verified provider serving 东关社区, its admin signed in with `phone`: the same
+/// scene seen from it.
+pub async fn other_provider(app: &TestApp, scene: &Scene, phone: &str, name: &str) -> Scene {
+    let (_, provider) = app.resident(phone, "dongguan-g1").await;
+    let reply = app
+        .post_as(&provider, "/api/v1/organizations", &json!({"kind": "provider", "name_zh": name, "contact_phone": phone, "service_area_ids": [scene.community]}))
+        .await;
+    assert_eq!(reply.status, 201, "{}", reply.text);
+    let org = reply.json["id"].clone();
+    let verified = app
+        .post_as(
+            &scene.staff,
+            &format!("/api/v1/organizations/{org}/verification"),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(verified.status, 200, "{}", verified.text);
+    Scene {
+        street: scene.street.clone(),
+        staff: scene.staff.clone(),
+        provider,
+        org,
+        category: scene.category,
+        community: scene.community,
+    }
+}
+
+/// Publishes an offering of the scene's provider at `price` an hour.
+pub async fn offering_at(app: &TestApp, scene: &Scene, price: &str) -> i64 {
+    let reply = app
+        .post_as(
+            &scene.provider,
+            "/api/v1/offerings",
+            &offering_body(scene, json!(price)),
+        )
+        .await;
+    assert_eq!(reply.status, 201, "{}", reply.text);
+    reply.json["id"].as_i64().expect("an id")
+}
+
+/// Books, accepts, starts and completes an order; returns it with its code.
+pub async fn completed_order(
+    app: &TestApp,
+    scene: &Scene,
+    token: &str,
+    offering: i64,
+    key: &str,
+    points: i64,
+) -> Value {
+    let placed = post_keyed(
+        app,
+        token,
+        "/api/v1/orders",
+        key,
+        &order_body(offering, 3, points),
+    )
+    .await;
+    assert_eq!(placed.status, 201, "{}", placed.text);
+    let id = placed.json["id"].clone();
+    let code = placed.json["check_code"]
+        .as_str()
+        .expect("the resident sees the code")
+        .to_owned();
+    let accepted = app
+        .post_as(
+            &scene.provider,
+            &format!("/api/v1/orders/{id}/response"),
+            &json!({"accept": true}),
+        )
+        .await;
+    assert_eq!(accepted.json["state"], "accepted", "{}", accepted.text);
+    for step in ["start", "completion"] {
+        let reply = app
+            .post_as(
+                &scene.provider,
+                &format!("/api/v1/orders/{id}/{step}"),
+                &json!({"code": code}),
+            )
+            .await;
+        assert_eq!(reply.status, 200, "{}", reply.text);
+    }
+    placed.json
 }
 
 /// A verified provider serving 东关社区, with staff and a street admin.
@@ -93,15 +180,7 @@ pub fn offering_body(scene: &Scene, price: Value) -> Value {
 
 /// Publishes an offering at ¥45.50 an hour.
 pub async fn offering(app: &TestApp, scene: &Scene) -> i64 {
-    let reply = app
-        .post_as(
-            &scene.provider,
-            "/api/v1/offerings",
-            &offering_body(scene, json!("45.50")),
-        )
-        .await;
-    assert_eq!(reply.status, 201, "{}", reply.text);
-    reply.json["id"].as_i64().expect("an id")
+    offering_at(app, scene, "45.50").await
 }
 
 /// A programme of the street covering housekeeping.
@@ -204,38 +283,8 @@ pub async fn confirmed_order(
     key: &str,
     points: i64,
 ) -> Value {
-    let placed = post_keyed(
-        app,
-        token,
-        "/api/v1/orders",
-        key,
-        &order_body(offering, 3, points),
-    )
-    .await;
-    assert_eq!(placed.status, 201, "{}", placed.text);
-    let id = placed.json["id"].clone();
-    let code = placed.json["check_code"]
-        .as_str()
-        .expect("the resident sees the code")
-        .to_owned();
-    let accepted = app
-        .post_as(
-            &scene.provider,
-            &format!("/api/v1/orders/{id}/response"),
-            &json!({"accept": true}),
-        )
-        .await;
-    assert_eq!(accepted.json["state"], "accepted", "{}", accepted.text);
-    for step in ["start", "completion"] {
-        let reply = app
-            .post_as(
-                &scene.provider,
-                &format!("/api/v1/orders/{id}/{step}"),
-                &json!({"code": code}),
-            )
-            .await;
-        assert_eq!(reply.status, 200, "{}", reply.text);
-    }
+    let placed = completed_order(app, scene, token, offering, key, points).await;
+    let id = &placed["id"];
     let confirmed = app
         .post_as(
             token,
@@ -245,4 +294,20 @@ pub async fn confirmed_order(
         .await;
     assert_eq!(confirmed.json["state"], "confirmed", "{}", confirmed.text);
     confirmed.json
+}
+
+/// Sums a money field over settlement lines, in fen.
+pub fn line_sum(lines: &[Value], field: &str) -> i64 {
+    lines.iter().map(|l| fen(&l["totals"][field])).sum()
+}
+
+/// A money string in fen.
+pub fn fen(v: &Value) -> i64 {
+    let s = v
+        .as_str()
+        .unwrap_or_else(|| panic!("money is a string: {v}"));
+    let (whole, frac) = s.split_once('.').expect("two decimals");
+    let sign = if whole.starts_with('-') { -1 } else { 1 };
+    sign * (whole.trim_start_matches('-').parse::<i64>().expect("yuan") * 100
+        + frac.parse::<i64>().expect("fen"))
 }

@@ -2,12 +2,13 @@
 //! completes with the resident's code, the resident confirms or disputes (or the job confirms
 //! after 72 hours), and either side cancels before the start. Every step is a guarded state
 //! change from the transition table; ending an order unanswered or cancelled gives back the
-//! reserved subsidy and the points, and confirming it posts the money.
+//! reserved subsidy and the points, and confirming it posts the money. Cancellation and the
+//! jobs' work are in [`ending`].
 
 use chrono::{NaiveDateTime, TimeDelta};
+use chrono_tz::Tz;
 
 use super::books::{self, MoneyOwner, Movement};
-use super::money::{Fen, share};
 use super::offerings::{ProviderActor, check_provider};
 use super::orders::{OrderError, publish};
 use super::states::{Action, OrderState, apply};
@@ -15,7 +16,6 @@ use super::store::{self, MoneyChanges, ProgressChanges};
 use super::{Order, OrderId};
 use crate::access::Principal;
 use crate::api_keys::Scope;
-use crate::areas;
 use crate::db::{self, AnyConnection, Db};
 use crate::ledger::TransferId;
 use crate::organizations::MemberRole;
@@ -27,13 +27,17 @@ pub const MAX_CODE_FAILURES: i32 = 5;
 /// How long a completed order waits for the resident before the job confirms it.
 pub const AUTO_CONFIRM_AFTER: TimeDelta = TimeDelta::hours(72);
 
-fn load(conn: &mut AnyConnection, id: OrderId) -> Result<Order, OrderError> {
+pub(super) fn load(conn: &mut AnyConnection, id: OrderId) -> Result<Order, OrderError> {
     store::order(conn, id)?.ok_or(OrderError::NotFound)
 }
 
 /// Moves the order by `action`, guarded by the state it leaves; the loser of a race learns the
 /// state the winner left.
-fn step(conn: &mut AnyConnection, order: &Order, action: Action) -> Result<OrderState, OrderError> {
+pub(super) fn step(
+    conn: &mut AnyConnection,
+    order: &Order,
+    action: Action,
+) -> Result<OrderState, OrderError> {
     let to = apply(order.state, action)?;
     if !store::move_state(conn, order.id, order.state, to)? {
         let now_in = load(conn, order.id)?.state;
@@ -44,7 +48,11 @@ fn step(conn: &mut AnyConnection, order: &Order, action: Action) -> Result<Order
 
 /// Gives back what a placed or accepted order reserved: each programme's budget and the
 /// resident's monthly room, and the points (reversed in the points ledger).
-fn release(conn: &mut AnyConnection, order: &Order, now: NaiveDateTime) -> Result<(), OrderError> {
+pub(super) fn release(
+    conn: &mut AnyConnection,
+    order: &Order,
+    now: NaiveDateTime,
+) -> Result<(), OrderError> {
     let month = store::subsidy_month(conn, order.id)?;
     for (program, amount) in &order.subsidies {
         store::release_budget(conn, *program, *amount)?;
@@ -62,6 +70,28 @@ fn release(conn: &mut AnyConnection, order: &Order, now: NaiveDateTime) -> Resul
             "paid service order ended before delivery".into(),
         )?;
     }
+    Ok(())
+}
+
+/// Records that an order ended undelivered (declined, lapsed or cancelled) and why.
+pub(super) fn mark_ended(
+    conn: &mut AnyConnection,
+    id: OrderId,
+    reason: Option<String>,
+    lapsed: bool,
+    now: NaiveDateTime,
+) -> Result<(), OrderError> {
+    store::set_progress(
+        conn,
+        id,
+        &ProgressChanges {
+            ended_at: Some(now),
+            reason,
+            lapsed: lapsed.then_some(true),
+            updated_at: Some(now),
+            ..Default::default()
+        },
+    )?;
     Ok(())
 }
 
@@ -128,13 +158,15 @@ pub fn post_confirmed(
 }
 
 /// The provider accepts or declines a placed order. Declining gives back the subsidy and
-/// points.
+/// points, and tells the resident (and the proxy who booked) how many other providers could
+/// serve them instead.
 pub async fn respond_order(
     db: &Db,
     actor: ProviderActor,
     id: OrderId,
     accept: bool,
     reason: Option<String>,
+    zone: Tz,
     now: NaiveDateTime,
 ) -> Result<Order, OrderError> {
     db.run(move |conn| {
@@ -161,16 +193,10 @@ pub async fn respond_order(
             } else {
                 step(conn, &order, Action::Decline)?;
                 release(conn, &order, now)?;
-                store::set_progress(
-                    conn,
-                    id,
-                    &ProgressChanges {
-                        ended_at: Some(now),
-                        reason: reason.clone(),
-                        updated_at: Some(now),
-                        ..Default::default()
-                    },
-                )?;
+                mark_ended(conn, id, reason.clone(), false, now)?;
+                let declined = load(conn, id)?;
+                super::alternatives::tell_declined(conn, &declined, zone, now)?;
+                return Ok(declined);
             }
             load(conn, id)
         })
@@ -259,7 +285,7 @@ pub async fn record_milestone(
 }
 
 /// True when the principal is the order's resident or the proxy who placed it.
-fn is_own(principal: &Principal, order: &Order) -> bool {
+pub(super) fn is_own(principal: &Principal, order: &Order) -> bool {
     order.resident == principal.user.id || order.placed_by == principal.user.id
 }
 
@@ -302,140 +328,6 @@ pub async fn confirm_order(
     .await
 }
 
-/// Cancels an order: the resident (or proxy) or staff over the community, free before the
-/// provider accepts; after acceptance and within the offering's notice hours of the start the
-/// provider's fee is owed. The subsidy and points come back either way.
-pub async fn cancel_order(
-    db: &Db,
-    principal: Principal,
-    id: OrderId,
-    reason: Option<String>,
-    now: NaiveDateTime,
-) -> Result<Order, OrderError> {
-    db.run(move |conn| {
-        db::write(conn, |conn| {
-            let order = load(conn, id)?;
-            let area = areas::store::get(conn, order.community)?.ok_or(OrderError::NotFound)?;
-            if !(is_own(&principal, &order) || principal.is_staff_over(&area.path)) {
-                return Err(OrderError::NotFound);
-            }
-            let was = order.state;
-            step(conn, &order, Action::Cancel)?;
-            release(conn, &order, now)?;
-            let offering = store::offering(conn, order.offering)?.ok_or(OrderError::NotFound)?;
-            let late = now + TimeDelta::hours(i64::from(offering.cancellation_notice_hours))
-                > order.window_start;
-            let fee = if was == OrderState::Accepted && late {
-                share(
-                    order.gross,
-                    i64::from(offering.cancellation_fee_percent) * 100,
-                )
-                .0
-            } else {
-                Fen::ZERO
-            };
-            books::post(
-                conn,
-                now,
-                &Movement {
-                    key: format!("order:{}:fee", id.0),
-                    from: MoneyOwner::Resident(order.resident),
-                    to: MoneyOwner::Provider(order.organization),
-                    amount: fee,
-                    cause_type: "order",
-                    cause_id: id.0.to_string(),
-                    memo: "late cancellation fee".into(),
-                },
-            )?;
-            store::set_money(
-                conn,
-                id,
-                &MoneyChanges {
-                    cancellation_fee_fen: Some(fee.0),
-                    ..Default::default()
-                },
-            )?;
-            store::set_progress(
-                conn,
-                id,
-                &ProgressChanges {
-                    ended_at: Some(now),
-                    reason: reason.clone(),
-                    updated_at: Some(now),
-                    ..Default::default()
-                },
-            )?;
-            let done = load(conn, id)?;
-            publish(conn, now, done.organization, Event::OrderCancelled, &done)?;
-            Ok(done)
-        })
-    })
-    .await
-}
+mod ending;
 
-/// For the job: declines every placed order whose answer deadline passed, giving back the
-/// subsidy and points. Returns the orders lapsed, each with its resident and category, so the
-/// caller can offer the next providers.
-pub async fn lapse_unanswered(db: &Db, now: NaiveDateTime) -> Result<Vec<Order>, OrderError> {
-    let due = db
-        .run(move |conn| store::unanswered(conn, now, 500).map_err(OrderError::from))
-        .await?;
-    let mut lapsed = Vec::new();
-    for id in due {
-        let outcome = db
-            .run(move |conn| {
-                db::write(conn, |conn| {
-                    let order = load(conn, id)?;
-                    step(conn, &order, Action::Lapse)?;
-                    release(conn, &order, now)?;
-                    store::set_progress(
-                        conn,
-                        id,
-                        &ProgressChanges {
-                            ended_at: Some(now),
-                            lapsed: Some(true),
-                            reason: Some("lapsed".into()),
-                            updated_at: Some(now),
-                            ..Default::default()
-                        },
-                    )?;
-                    load(conn, id)
-                })
-            })
-            .await;
-        match outcome {
-            Ok(order) => lapsed.push(order),
-            // Answered meanwhile: nothing to do.
-            Err(OrderError::WrongState(_)) => {}
-            Err(other) => return Err(other),
-        }
-    }
-    Ok(lapsed)
-}
-
-/// For the job: confirms completed orders nobody confirmed or disputed within
-/// [`AUTO_CONFIRM_AFTER`]; the money moves as if the resident confirmed.
-pub async fn auto_confirm(db: &Db, now: NaiveDateTime) -> Result<usize, OrderError> {
-    let before = now - AUTO_CONFIRM_AFTER;
-    let due = db
-        .run(move |conn| store::unconfirmed(conn, before, 500).map_err(OrderError::from))
-        .await?;
-    let mut confirmed = 0;
-    for id in due {
-        let outcome = db
-            .run(move |conn| {
-                db::write(conn, |conn| {
-                    let order = load(conn, id)?;
-                    step(conn, &order, Action::AutoConfirm)?;
-                    post_confirmed(conn, &order, now)
-                })
-            })
-            .await;
-        match outcome {
-            Ok(()) => confirmed += 1,
-            Err(OrderError::WrongState(_)) => {}
-            Err(other) => return Err(other),
-        }
-    }
-    Ok(confirmed)
-}
+pub use ending::*;
