@@ -839,3 +839,32 @@ test('a street admin approves a settlement, marks it paid, and downloads a subsi
   });
   await context.close();
 });
+
+test('a resident sees the alternatives to a declined order', async () => {
+  const context = await phone(browser);
+  const page = await context.newPage();
+  await withScreenshots('alternatives', browser, async () => {
+    const resident = await sessionOnce(PEOPLE.resident);
+    const declined = await api('GET', '/orders?state=declined', { token: resident.token });
+    assert.equal(declined.status, 200, JSON.stringify(declined.json));
+    assert.ok(declined.json.length, 'the demo has a declined order');
+    const order = declined.json[0];
+    const offered = await api('GET', `/orders/${order.id}/alternatives`, { token: resident.token });
+    assert.equal(offered.status, 200, JSON.stringify(offered.json));
+
+    await logIn(page, PEOPLE.resident);
+    await page.goto(`${BASE}/#/orders/${order.id}`);
+    await page.locator('#alternatives').waitFor();
+    if (offered.json.alternatives.length) {
+      // The first one's quote comes before the rebooking button.
+      const first = offered.json.alternatives[0];
+      await page.locator(`[data-quote-alternative="${first.offering.id}"]`).click();
+      await page.locator(`[data-rebook="${first.offering.id}"]`).waitFor();
+      assert.match(await page.locator('#alternative-split-0 [data-split=copay]').textContent(), /¥/);
+    } else {
+      await page.locator('#alternatives .empty').waitFor();
+    }
+    await screenIsClean(page, context, 'alternatives to a declined order (zh-CN)');
+  });
+  await context.close();
+});
