@@ -780,6 +780,10 @@ test('community staff find a disputed order and resolve it with a part refund', 
     await page.getByRole('button', { name: /English/ }).click();
     await page.locator('#refund-order').waitFor({ state: 'attached' });
     await screenIsClean(page, context, 'resolved order (en)');
+    await page.getByRole('button', { name: 'Large text' }).click();
+    await page.locator('#refund-order summary, details:has(#refund-order) > summary').first().click();
+    await screenIsClean(page, context, 'refund form (en, elder mode)');
+    await page.getByRole('button', { name: 'Large text' }).click();
   });
   await context.close();
 });
