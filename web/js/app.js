@@ -21,6 +21,10 @@ const ROUTES = [
   { path: '/staff/verify', view: './views/verify.js' },
   { path: '/staff/rewards', view: './views/catalogue.js' },
   { path: '/staff/policy', view: './views/policy.js' },
+  { path: '/staff/orders', view: './views/staff-orders.js' },
+  { path: '/staff/settlements', view: './views/staff-settlements.js' },
+  { path: '/staff/settlements/:id', view: './views/staff-settlements.js' },
+  { path: '/staff/claims/:id', view: './views/subsidy-claim.js' },
   { path: '/rewards', view: './views/rewards.js' },
   { path: '/services', view: './views/services.js' },
   { path: '/services/:id', view: './views/book.js' },
@@ -37,6 +41,12 @@ const ELDER = 'linli.elder';
 
 /** Roles that verify people and run a community's catalogue and points policy. */
 const MANAGERS = ['social_worker', 'community_staff', 'street_admin', 'platform_admin'];
+
+/** Roles that look after a community's paid orders (and decide their disputes). */
+const OVERSEERS = ['community_staff', 'street_admin', 'platform_admin'];
+
+/** Roles that approve and pay providers' settlements and read subsidy claims. */
+const FUNDERS = ['street_admin', 'platform_admin'];
 
 function match(fragment) {
   const path = fragment.replace(/^#/, '').split('?')[0] || '/';
@@ -96,6 +106,8 @@ function drawNav() {
   if (MANAGERS.some(holds)) links.push(['/staff/verify', 'nav.verify'], ['/staff/rewards', 'nav.catalogue']);
   else if (myOrganizations(['charity'], ['admin']).length) links.push(['/staff/rewards', 'nav.catalogue']);
   links.push(['/services', 'nav.services'], ['/orders', 'nav.orders']);
+  if (OVERSEERS.some(holds)) links.push(['/staff/orders', 'nav.staff_orders']);
+  if (FUNDERS.some(holds)) links.push(['/staff/settlements', 'nav.staff_settlements']);
   if (myOrganizations(['provider']).length) links.push(['/provider', 'nav.provider']);
   if (myOrganizations([], ['admin']).length) links.push(['/org/partner', 'nav.partner']);
   links.push(['/points', 'nav.points'], ['/rewards', 'nav.rewards'], ['/notifications', 'nav.notifications']);

@@ -702,3 +702,173 @@ test('an organization admin creates an API key, sees its secret once, and revoke
   });
   await context.close();
 });
+
+const sessions = new Map();
+
+/** One API session per demo person for the setup below, so sign-ins stay under their limit. */
+async function sessionOnce(phone) {
+  if (!sessions.has(phone)) sessions.set(phone, await session(phone));
+  return sessions.get(phone);
+}
+
+/** Books `title` for the demo resident, has the provider deliver it, and the resident dispute it. */
+async function disputedOrder(title) {
+  const resident = await sessionOnce(PEOPLE.resident);
+  const provider = await sessionOnce(PEOPLE.providerAdmin);
+  const offering = await demoOffering(resident.token, title);
+  const day = shanghaiMonthsAhead(4);
+  const booked = await fetch(`${BASE}/api/v1/orders`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${resident.token}`, 'idempotency-key': `e2e-dispute-${Date.now()}` },
+    body: JSON.stringify({
+      offering_id: offering.id, quantity: 2,
+      window_start: new Date(`${day}T09:00:00+08:00`).toISOString(), window_end: new Date(`${day}T11:00:00+08:00`).toISOString(),
+    }),
+  });
+  const order = await booked.json();
+  assert.equal(booked.status, 201, JSON.stringify(order));
+  for (const [path, body] of [['response', { accept: true }], ['start', { code: order.check_code }], ['completion', { code: order.check_code }]]) {
+    const step = await api('POST', `/orders/${order.id}/${path}`, { token: provider.token, body });
+    assert.equal(step.status, 200, `${path}: ${JSON.stringify(step.json)}`);
+  }
+  const disputed = await api('POST', `/orders/${order.id}/confirmation`, { token: resident.token, body: { dispute_reason: '地面没有拖干净' } });
+  assert.equal(disputed.status, 200, JSON.stringify(disputed.json));
+  assert.equal(disputed.json.state, 'disputed');
+  const me = await api('GET', '/me', { token: resident.token });
+  const areas = await api('GET', '/areas');
+  const grid = areas.json.find((a) => a.id === me.json.home_grid_id);
+  return { order, offering, communityId: grid.parent_id };
+}
+
+test('community staff find a disputed order and resolve it with a part refund', async () => {
+  const context = await phone(browser);
+  const page = await context.newPage();
+  await withScreenshots('resolve-dispute', browser, async () => {
+    const { order, communityId } = await disputedOrder('居家助洁');
+
+    // Community staff open their community's orders, disputed ones shown first.
+    await logIn(page, PEOPLE.communityStaff);
+    await page.locator('#nav a[href="#/staff/orders"]').click();
+    await page.locator('#orders-community').selectOption(String(communityId));
+    const card = page.locator(`#community-orders [data-order="${order.id}"]`);
+    await card.waitFor();
+    await screenIsClean(page, context, 'community orders (zh-CN)');
+    await card.locator('a').click();
+    await page.locator('#resolve-dispute').waitFor();
+    await screenIsClean(page, context, 'resolve a dispute (zh-CN)');
+
+    // A refund above the order's gross is explained beside the amount, and the input is kept.
+    await page.locator('[data-outcome=refund]').check();
+    const amount = page.locator('#resolve-dispute input[name=refund_amount]');
+    await amount.fill('99999.00');
+    await page.locator('#resolve-dispute textarea[name=reason]').fill('回访核实：少拖了一间屋');
+    await page.locator('#resolve-submit').click();
+    const amountError = page.locator('#' + await amount.getAttribute('id') + '-error');
+    await amountError.waitFor();
+    assert.match(await amountError.textContent(), /退款超过/);
+    assert.equal(await amount.inputValue(), '99999.00', 'input kept');
+
+    // A part refund confirms the order and gives ¥10.00 back.
+    await amount.fill('10.00');
+    await page.locator('#resolve-submit').click();
+    await page.locator('#order-notice', { hasText: '已退款 ¥10.00' }).waitFor();
+    await page.locator('[data-order-state=confirmed]').waitFor();
+    const after = await api('GET', `/orders/${order.id}`, { token: (await sessionOnce(PEOPLE.resident)).token });
+    assert.equal(after.json.state, 'confirmed');
+    assert.equal(after.json.refunded, '10.00');
+    await screenIsClean(page, context, 'resolved order (zh-CN)');
+    await page.getByRole('button', { name: /English/ }).click();
+    await page.locator('#refund-order').waitFor({ state: 'attached' });
+    await screenIsClean(page, context, 'resolved order (en)');
+    await page.getByRole('button', { name: 'Large text' }).click();
+    await page.locator('#refund-order summary, details:has(#refund-order) > summary').first().click();
+    await screenIsClean(page, context, 'refund form (en, elder mode)');
+    await page.getByRole('button', { name: 'Large text' }).click();
+  });
+  await context.close();
+});
+
+test('a street admin approves a settlement, marks it paid, and downloads a subsidy claim', async () => {
+  const context = await phone(browser);
+  const page = await context.newPage();
+  await withScreenshots('settle', browser, async () => {
+    // Orders confirmed since the demo's paid batch are settled into a new draft batch.
+    const resident = await sessionOnce(PEOPLE.resident);
+    const admin = await sessionOnce(PEOPLE.streetAdmin);
+    const tidy = await demoOffering(resident.token, '居家助洁');
+    const provider = tidy.organization_id;
+    const before = await api('GET', `/settlements?organization_id=${provider}`, { token: admin.token });
+    assert.equal(before.status, 200, JSON.stringify(before.json));
+    const start = before.json.map((b) => b.period_end).sort().pop();
+    const created = await api('POST', '/settlements', {
+      token: admin.token,
+      body: { organization_id: provider, period_start: start, period_end: new Date(Date.now() - 1000).toISOString() },
+    });
+    assert.ok([200, 201].includes(created.status), JSON.stringify(created.json));
+    const batch = created.json;
+    assert.equal(batch.state, 'draft');
+
+    await logIn(page, PEOPLE.streetAdmin);
+    await page.locator('#nav a[href="#/staff/settlements"]').click();
+    await page.locator('#settlement-provider').selectOption(String(provider));
+    await page.locator(`#settlements [data-settlement="${batch.id}"] a`).click();
+    await page.locator('#approve-settlement').waitFor();
+    await screenIsClean(page, context, 'approve a settlement (zh-CN)');
+    await page.locator('#approve-settlement button[type=submit]').click();
+    await page.locator('#settlement-notice', { hasText: '审核通过' }).waitFor();
+
+    // A payout needs its bank reference: missing, it is asked for beside the field.
+    const reference = page.locator('#pay-settlement input[name=reference]');
+    await page.locator('#pay-settlement button[type=submit]').click();
+    await page.locator('#' + await reference.getAttribute('id') + '-error').waitFor();
+    await reference.fill('ICBC-E2E-0001');
+    await page.locator('#pay-settlement button[type=submit]').click();
+    await page.locator('#settlement-notice', { hasText: '已打款' }).waitFor();
+    assert.match(await page.locator('main').textContent(), /ICBC-E2E-0001/);
+    const paid = await api('GET', `/settlements/${batch.id}`, { token: admin.token });
+    assert.equal(paid.json.settlement.state, 'paid');
+    await screenIsClean(page, context, 'paid settlement (zh-CN)');
+
+    // The subsidy claim of the programme the street funds, seen and downloaded.
+    await page.locator('a[href="#/staff/settlements"]').first().click();
+    await page.locator('#programmes [data-programme] a').first().click();
+    await page.locator('#claim-total').waitFor();
+    assert.match(await page.locator('#claim-total').textContent(), /^¥[\d,]+\.\d\d$/);
+    await screenIsClean(page, context, 'subsidy claim (zh-CN)');
+    const [download] = await Promise.all([page.waitForEvent('download'), page.locator('#download-claim').click()]);
+    assert.match(download.suggestedFilename(), /^linli-subsidy-claim-\d+\.csv$/);
+    await page.getByRole('button', { name: /English/ }).click();
+    await page.locator('#claim-total').waitFor();
+    await screenIsClean(page, context, 'subsidy claim (en)');
+  });
+  await context.close();
+});
+
+test('a resident sees the alternatives to a declined order', async () => {
+  const context = await phone(browser);
+  const page = await context.newPage();
+  await withScreenshots('alternatives', browser, async () => {
+    const resident = await sessionOnce(PEOPLE.resident);
+    const declined = await api('GET', '/orders?state=declined', { token: resident.token });
+    assert.equal(declined.status, 200, JSON.stringify(declined.json));
+    assert.ok(declined.json.length, 'the demo has a declined order');
+    const order = declined.json[0];
+    const offered = await api('GET', `/orders/${order.id}/alternatives`, { token: resident.token });
+    assert.equal(offered.status, 200, JSON.stringify(offered.json));
+
+    await logIn(page, PEOPLE.resident);
+    await page.goto(`${BASE}/#/orders/${order.id}`);
+    await page.locator('#alternatives').waitFor();
+    if (offered.json.alternatives.length) {
+      // The first one's quote comes before the rebooking button.
+      const first = offered.json.alternatives[0];
+      await page.locator(`[data-quote-alternative="${first.offering.id}"]`).click();
+      await page.locator(`[data-rebook="${first.offering.id}"]`).waitFor();
+      assert.match(await page.locator('#alternative-split-0 [data-split=copay]').textContent(), /¥/);
+    } else {
+      await page.locator('#alternatives .empty').waitFor();
+    }
+    await screenIsClean(page, context, 'alternatives to a declined order (zh-CN)');
+  });
+  await context.close();
+});

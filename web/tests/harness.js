@@ -18,6 +18,8 @@ export const PEOPLE = {
   volunteer: '13900000006',
   gridWorker: '13900000005',
   communityStaff: '13900000003',
+  /** The street admin who funds the demo subsidy programme and approves settlements. */
+  streetAdmin: '13900000002',
   /** The platform admin, also the admin of the demo provider 安康 and the demo charity. */
   providerAdmin: '13900000001',
 };

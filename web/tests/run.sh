@@ -34,6 +34,8 @@ export LINLI_JOBS_ENABLED=false
 export LINLI_LOG_LEVEL="${LINLI_LOG_LEVEL:-warn}"
 # The tests register a webhook endpoint on this machine (nothing listens there).
 export LINLI_WEBHOOK_ALLOWED_TARGETS="127.0.0.1"
+# Every scenario signs demo people in from this one address, more than the default 30 a minute.
+export LINLI_LOGIN_ATTEMPTS_PER_ADDRESS=300
 
 "$bin" seed --demo >"$work/seed.log"
 password="$(sed -n 's/.*password for all: \(.*\)):.*/\1/p' "$work/seed.log")"

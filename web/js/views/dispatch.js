@@ -1,11 +1,15 @@
 // Staff dispatch: an unassigned need, the volunteers ranked for it with every part of each
 // score explained (skills, distance, availability, reliability, fairness, continuity), and an
 // offer to one of them — or to the listed volunteers in rank order, each offered when the one
-// before declines or lets the answer window lapse.
-import { get, post, h, t, replace, load, number, dateTime, alertBox, field } from '../core.js';
+// before declines or lets the answer window lapse. A refusal that concerns one volunteer (out
+// of their radius, or not qualified for the category) is shown beside that volunteer.
+import { get, post, h, t, replace, load, number, dateTime, alertBox, field, problemMessage, ApiError } from '../core.js';
 import { withCategories, categoryName, statusBadge } from './common.js';
 
 const WINDOWS = [15, 30, 60, 120];
+
+/** Refusals about the volunteer offered, shown next to them. */
+const ABOUT_TARGET = ['target_out_of_radius', 'target_not_qualified', 'unknown_target', 'invalid_target', 'not_a_member'];
 
 function percent(part, whole) {
   return `${Math.round((part / whole) * 100)}%`;
@@ -61,15 +65,24 @@ export function render(main, { id }) {
     replace(offersHolder, h('h2', { id: 'offers-h' }, t('dispatch.offers')), offersList(offers, who));
     const status = h('div', { 'aria-live': 'assertive', class: 'form-alert' });
     const window = h('select', { name: 'response_minutes' }, WINDOWS.map((m) => h('option', { value: m, selected: m === 30 }, t('dispatch.minutes', { n: m }))));
+    const slots = new Map();
     const send = async (targets, button) => {
       replace(status);
+      slots.forEach((slot) => { slot.hidden = true; slot.textContent = ''; });
       button.disabled = true;
       try {
         await post(`/needs/${id}/offers`, { targets: targets.map((userId) => ({ user_id: userId })), response_minutes: Number(window.value) });
         replace(notice, h('p', { class: 'status-line', id: 'dispatch-sent' }, t('dispatch.sent', { name: who(targets[0]) })));
         draw();
       } catch (error) {
-        replace(status, alertBox(error, () => send(targets, button)));
+        const slot = targets.length === 1 && error instanceof ApiError && ABOUT_TARGET.includes(error.code) ? slots.get(targets[0]) : null;
+        if (slot) {
+          slot.textContent = problemMessage(error);
+          slot.hidden = false;
+          button.focus();
+        } else {
+          replace(status, alertBox(error, () => send(targets, button)));
+        }
       } finally {
         button.disabled = false;
       }
@@ -85,14 +98,19 @@ export function render(main, { id }) {
     all.addEventListener('click', () => send(candidates.map((c) => c.volunteer_id), all));
     list.append(h('div', { class: 'buttons' }, all), h('ol', { class: 'plain' }, candidates.map((candidate) => {
       const name = who(candidate.volunteer_id);
-      const button = h('button', { type: 'button', class: 'primary', 'data-dispatch': candidate.volunteer_id }, t('dispatch.offer_to', { name }));
+      const refusal = h('p', { class: 'field-error', id: `refusal-${candidate.volunteer_id}`, role: 'alert', hidden: true, 'data-refusal': candidate.volunteer_id });
+      slots.set(candidate.volunteer_id, refusal);
+      const button = h('button', {
+        type: 'button', class: 'primary', 'data-dispatch': candidate.volunteer_id, 'aria-describedby': refusal.id,
+      }, t('dispatch.offer_to', { name }));
       button.addEventListener('click', () => send([candidate.volunteer_id], button));
       return h('li', { class: 'need', 'data-candidate': candidate.volunteer_id },
         h('p', { class: 'need-link' }, `${number(candidate.rank)}. ${name}`, ' ',
           h('span', { class: 'badge' }, t('dispatch.score', { score: percent(candidate.score.total, candidate.score.max) })),
           h('span', { class: 'badge' }, t(`distance.${Math.min(candidate.distance, 3)}`))),
         parts(candidate, name),
-        h('div', { class: 'buttons' }, button));
+        h('div', { class: 'buttons' }, button),
+        refusal);
     })));
   });
   draw();

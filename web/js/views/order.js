@@ -1,11 +1,16 @@
 // One order, as the caller may see it. The resident (or their proxy) sees the split, the
 // 4-digit code to read out at the start and the end, cancels, and confirms or disputes a
 // completed order; the provider's members accept or decline it and record its start and
-// completion with the resident's code.
-import { get, post, h, append, t, field, bindForm, load, money, number, dateTime, timeWindow, account, myOrganizations } from '../core.js';
+// completion with the resident's code. After a decline or a lapse the resident sees the
+// alternatives and rebooks one; staff over the community decide a dispute and, with the
+// provider's admins, record payments and refunds (those forms load only for them).
+import { get, post, h, append, t, field, bindForm, load, money, number, dateTime, timeWindow, account, myOrganizations, holds } from '../core.js';
 import { orderBadge, offeringTitle, organizationName, programmeNames, splitTable } from './paid.js';
 
 const OPEN = ['placed', 'accepted', 'started'];
+
+/** Roles that decide disputed orders over their area. */
+const DECIDERS = ['community_staff', 'street_admin', 'platform_admin'];
 
 function isZero(decimal) {
   return /^0*(\.0*)?$/.test(String(decimal));
@@ -120,10 +125,19 @@ export function render(main, { id }) {
       get(`/organizations/${order.organization_id}`),
     ]);
     const value = (settled, fallback) => (settled.status === 'fulfilled' ? settled.value : fallback);
-    return { order, names: value(names, new Map()), offering: value(offerings, []).find((o) => o.id === order.offering_id), provider: value(provider, null) };
-  }, ({ order, names, offering, provider }) => {
     const me = account();
     const residentSide = Boolean(order.check_code) || order.resident_id === me.id;
+    const decide = DECIDERS.some(holds);
+    const treasurer = decide || myOrganizations(['provider'], ['admin', 'leader']).some((o) => o.id === order.organization_id);
+    const [staff, alternatives] = await Promise.all([
+      treasurer ? import('./order-staff.js') : null,
+      residentSide && (order.state === 'declined' || order.lapsed) ? import('./order-alternatives.js') : null,
+    ]);
+    return {
+      order, names: value(names, new Map()), offering: value(offerings, []).find((o) => o.id === order.offering_id), provider: value(provider, null),
+      residentSide, decide, staff, alternatives,
+    };
+  }, ({ order, names, offering, provider, residentSide, decide, staff, alternatives }) => {
     const providerSide = myOrganizations(['provider']).some((o) => o.id === order.organization_id);
     append(holder, [
       h('h1', {}, offering ? offeringTitle(offering) : t('order.number', { id: order.id })),
@@ -132,7 +146,9 @@ export function render(main, { id }) {
       facts(order, offering, provider),
       splitTable(order, names),
       residentSide ? residentActions(order, draw) : null,
-      providerSide ? providerActions(order, draw) : null]);
+      alternatives ? alternatives.alternativesSection(order, names) : null,
+      providerSide ? providerActions(order, draw) : null,
+      staff ? staff.staffActions(order, draw, { decide }) : null]);
     notice.replaceChildren(...(message ? [h('p', { class: 'status-line', id: 'order-notice' }, message)] : []));
     holder.querySelector('h1')?.setAttribute('tabindex', '-1');
   });

@@ -6,11 +6,13 @@ import { organizationPicker } from './paid.js';
 
 const COLUMNS = ['gross', 'subsidy', 'points', 'copay', 'commission', 'net'];
 
-function period(batch) {
+/** A batch's period, as dates and times in Asia/Shanghai. */
+export function period(batch) {
   return t('settlement.period', { from: dateTime(batch.period_start), to: dateTime(batch.period_end) });
 }
 
-function stateBadge(state) {
+/** A batch's state as a badge. */
+export function stateBadge(state) {
   return h('span', { class: `badge settlement-${state}` }, t(`settlement.state.${state}`));
 }
 
@@ -19,7 +21,8 @@ function totals(batch) {
     COLUMNS.map((key) => [h('dt', {}, t(`settlement.${key}`)), h('dd', { class: key === 'net' ? 'strong' : undefined, 'data-total': key }, money(batch.totals[key]))]));
 }
 
-async function download(batch, slot) {
+/** Downloads a batch's statement as CSV (with the bearer token, never in a URL). */
+export async function download(batch, slot) {
   replace(slot);
   try {
     const blob = await fetchBlob(`/settlements/${batch.id}/statement.csv`);
@@ -34,15 +37,22 @@ async function download(batch, slot) {
   }
 }
 
-function detail(main, id) {
+/**
+ * One batch's statement. Street admins reach it from their own list (`back`) and get the
+ * approval and payout forms (`actions(batch, redraw)`) under the totals.
+ */
+export function detail(main, id, { back = '#/provider/settlements', actions = () => null } = {}) {
   const holder = h('div');
-  main.append(h('h1', {}, t('settlement.title', { id })), h('p', {}, h('a', { href: '#/provider/settlements' }, t('settlement.back'))), holder);
-  load(holder, () => get(`/settlements/${Number(id)}`), ({ settlement: batch, lines }) => {
+  const notice = h('div', { 'aria-live': 'polite' });
+  main.append(h('h1', {}, t('settlement.title', { id })), h('p', {}, h('a', { href: back }, t('settlement.back'))), notice, holder);
+  const draw = (message) => load(holder, () => get(`/settlements/${Number(id)}`), ({ settlement: batch, lines }) => {
+    replace(notice, message ? h('p', { class: 'status-line', id: 'settlement-notice' }, message) : null);
     const slot = h('div', { 'aria-live': 'assertive' });
     append(holder, [
       h('p', {}, stateBadge(batch.state), ' ', period(batch)),
       batch.paid_reference ? h('p', { class: 'small' }, t('settlement.paid_line', { reference: batch.paid_reference, when: dateTime(batch.paid_at) })) : null,
       totals(batch),
+      actions(batch, draw),
       h('div', { class: 'buttons' }, h('button', { type: 'button', class: 'primary', id: 'download-statement', onclick: () => download(batch, slot) }, t('settlement.download'))),
       slot,
       h('h2', { id: 'lines-h' }, t('settlement.lines', { n: number(lines.length) })),
@@ -54,6 +64,7 @@ function detail(main, id) {
               line.refund_id ? h('span', { class: 'small block' }, t('settlement.refund', { id: line.refund_id })) : null),
             COLUMNS.map((key) => h('td', { class: 'num' }, money(line.totals[key])))))))) : h('p', { class: 'empty' }, t('settlement.no_lines'))]);
   });
+  draw();
 }
 
 function list(main) {
