@@ -4,27 +4,35 @@
 //! exponential backoff with jitter, or dead after too many attempts. A message committed just
 //! before a crash is still pending after the restart, and is delivered then.
 //!
-//! The work is a pipeline, so that neither the database nor the network waits for the other:
-//! the claimer keeps up to `batch_size` sends in flight and claims again, in one transaction,
-//! once half of them are done; each finished send hands its outcome to the settler, which
-//! writes every outcome that has arrived meanwhile (delivery-log lines, endpoint state and the
-//! outbox rows) in one transaction — one commit per group instead of two per message.
+//! The work is a pipeline, so that neither the database nor the network waits for the other.
+//! One task keeps up to `batch_size` sends in flight (a bounded set of futures, no task per
+//! message) from a local queue of claimed messages; the queue is refilled by claims of many
+//! messages at once (one unflushed transaction each), started while it still holds work, so
+//! sends never wait for a claim. The claim size adapts: it doubles while the queue runs dry
+//! before a claim returns and halves when claimed messages wait too long, so a slow receiver
+//! never keeps messages claimed for long. Each finished send hands its outcome to the settler,
+//! which writes every outcome that has arrived meanwhile (delivery-log lines, endpoint state
+//! and the outbox rows) in one transaction — one commit per group instead of two per message.
 
+use std::collections::{HashMap, VecDeque};
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::NaiveDateTime;
 use chrono_tz::Tz;
+use futures_util::stream::{FuturesUnordered, StreamExt};
 use linli_domain::db::{self, AnyConnection, Db, StoreError};
 use linli_domain::notifications::{self, Urgency, rules as notice_rules};
 use linli_domain::outbox::{self, AfterFailure, Channel, Message, RetryPolicy, store};
 use linli_domain::time::now_utc;
-use linli_domain::webhooks::store::{self as webhook_store, Recorded, Target};
+use linli_domain::webhooks::store::{self as webhook_store, Recorded};
 use linli_domain::webhooks::{EndpointId, usecases as webhook_usecases};
-use tokio::sync::{Notify, Semaphore, mpsc, watch};
+use tokio::sync::{Notify, mpsc, watch};
 
 use crate::email::EmailSender;
-use crate::webhooks::{self, Sent, WebhookSender};
+use crate::webhooks::{self, PreparedTarget, Sent, WebhookSender};
 
 /// Why one attempt failed, as a sender reports it: `permanent` makes the message dead at once.
 pub type DeliveryFailure = outbox::Failure;
@@ -34,7 +42,7 @@ pub type DeliveryFailure = outbox::Failure;
 pub struct Settings {
     /// How long an idle worker waits before looking for due messages again.
     pub poll_interval: Duration,
-    /// Most messages in flight (claimed and being sent) at once.
+    /// Most messages being sent at once (claims may hold more, queued, see the module docs).
     pub batch_size: i64,
     /// How long a claim holds a message; a worker that dies releases its messages after it.
     pub lease: Duration,
@@ -55,7 +63,7 @@ pub struct Senders {
 impl Senders {
     /// Hands `message` to its channel's sender; `target` is the webhook endpoint read with
     /// the claim.
-    pub async fn dispatch(&self, message: &Message, target: Option<Target>) -> Sent {
+    pub async fn dispatch(&self, message: &Message, target: Option<&PreparedTarget>) -> Sent {
         match message.channel {
             Channel::Email => Sent::unlogged(self.email.send(message).await),
             Channel::Webhook => self.webhook.send(message, target).await,
@@ -70,6 +78,7 @@ enum Outcome {
     Retry,
     Dead,
     Deferred,
+    Released,
     Lost,
 }
 
@@ -80,6 +89,7 @@ impl Outcome {
             Self::Retry => "retry",
             Self::Dead => "dead",
             Self::Deferred => "deferred",
+            Self::Released => "released",
             Self::Lost => "claim_lost",
         }
     }
@@ -144,8 +154,9 @@ impl DeliveryWorker {
         self.wake.clone()
     }
 
-    /// Stops claiming, lets the batch in progress finish within `grace`. A message cut off
-    /// keeps its claim until the lease runs out; then any instance delivers it.
+    /// Stops claiming, hands claimed messages not yet sent back to the queue, and lets the
+    /// sends in progress finish within `grace`. A message cut off keeps its claim until the
+    /// lease runs out; then any instance delivers it.
     pub async fn shutdown(self, grace: Duration) {
         self.stop.send_replace(true);
         match tokio::time::timeout(grace, self.task).await {
@@ -161,10 +172,18 @@ const SETTLE_GROUP: usize = 1000;
 /// How often the backlog gauge is refreshed while the worker is busy.
 const BACKLOG_INTERVAL: Duration = Duration::from_secs(1);
 
+/// Most messages one claim takes.
+const MAX_CLAIM: usize = 1000;
+
+/// Longest a claimed message should wait in the local queue: a claim that waited longer
+/// halves the claim size.
+const QUEUE_WAIT: Duration = Duration::from_millis(500);
+
 /// A claimed message with what its sender needs.
 struct Claimed {
     message: Message,
-    target: Option<Target>,
+    target: Option<Arc<PreparedTarget>>,
+    claimed_at: Instant,
 }
 
 /// What a finished delivery leaves for the settler.
@@ -180,91 +199,170 @@ enum Settlement {
         until: NaiveDateTime,
         started: Instant,
     },
+    /// Claimed but not sent (the worker is stopping, or the message waited so long that its
+    /// claim might lapse during the send): handed back, due at once, the attempt not counted.
+    Released { message: Message, started: Instant },
 }
 
 impl Settlement {
     fn message(&self) -> &Message {
         match self {
-            Self::Sent { message, .. } | Self::Deferred { message, .. } => message,
+            Self::Sent { message, .. }
+            | Self::Deferred { message, .. }
+            | Self::Released { message, .. } => message,
         }
     }
 
     fn started(&self) -> Instant {
         match self {
-            Self::Sent { started, .. } | Self::Deferred { started, .. } => *started,
+            Self::Sent { started, .. }
+            | Self::Deferred { started, .. }
+            | Self::Released { started, .. } => *started,
         }
+    }
+}
+
+/// How many messages the next claim asks for: starts at the send concurrency, doubles while
+/// sends wait for claims, halves when claimed messages wait in the queue too long.
+struct ClaimSize {
+    size: usize,
+    least: usize,
+    starved: bool,
+    /// The claim whose slow queue last halved the size (once per claim).
+    halved_for: Option<Instant>,
+}
+
+impl ClaimSize {
+    fn new(concurrency: usize) -> Self {
+        let least = concurrency.clamp(1, MAX_CLAIM);
+        Self {
+            size: least,
+            least,
+            starved: false,
+            halved_for: None,
+        }
+    }
+
+    /// Claim again once the queue is down to this.
+    fn low_water(&self) -> usize {
+        self.size / 2
+    }
+
+    /// A send slot was free, the queue empty and a claim on its way.
+    fn starve(&mut self) {
+        self.starved = true;
+    }
+
+    /// A claim came back full: it was too small if sends waited for it.
+    fn filled(&mut self) {
+        if std::mem::take(&mut self.starved) {
+            self.size = (self.size * 2).min(MAX_CLAIM);
+        }
+    }
+
+    /// A message of the claim made at `claimed_at` waited `waited` in the queue.
+    fn waited(&mut self, claimed_at: Instant, waited: Duration) {
+        if waited > QUEUE_WAIT && self.halved_for != Some(claimed_at) {
+            self.halved_for = Some(claimed_at);
+            self.size = (self.size / 2).max(self.least);
+        }
+    }
+}
+
+type Pending<T> = Pin<Box<dyn Future<Output = T> + Send>>;
+
+/// Awaits `future` when there is one; never completes otherwise (a disabled `select!` arm).
+async fn maybe<T>(future: &mut Option<Pending<T>>) -> T {
+    match future {
+        Some(future) => future.await,
+        None => std::future::pending().await,
     }
 }
 
 async fn run(inner: Arc<Inner>, mut stopped: watch::Receiver<bool>) {
-    let capacity = usize::try_from(inner.settings.batch_size)
+    let concurrency = usize::try_from(inner.settings.batch_size)
         .unwrap_or(1)
-        .clamp(1, Semaphore::MAX_PERMITS);
-    let slots = Arc::new(Semaphore::new(capacity));
-    // Claim again once half the slots are free, so claims stay batched under load.
-    let refill = u32::try_from(capacity.div_ceil(2)).unwrap_or(1);
+        .max(1);
     let (settled, outcomes) = mpsc::unbounded_channel();
     let settler = tokio::spawn(settle_loop(inner.clone(), outcomes));
+    let mut queue: VecDeque<Claimed> = VecDeque::new();
+    let mut sending = FuturesUnordered::new();
+    let mut claiming: Option<Pending<(usize, Vec<Claimed>)>> = None;
+    // Set while the queue is drained: the next claim waits for it (the poll or a wake-up).
+    let mut idle: Option<Pending<()>> = None;
+    let mut claim_size = ClaimSize::new(concurrency);
     let mut backlog_refreshed: Option<Instant> = None;
+    let mut stopping = *stopped.borrow();
+    // Half the lease: a message queued longer is handed back rather than sent late.
+    let stale = inner.settings.lease / 2;
     loop {
-        let mut permits = tokio::select! {
-            permits = slots.clone().acquire_many_owned(refill) => match permits {
-                Ok(permits) => permits,
-                Err(_) => break,
-            },
-            _ = stopped.changed() => break,
-        };
-        if *stopped.borrow() {
+        while !stopping && sending.len() < concurrency {
+            let Some(claimed) = queue.pop_front() else {
+                if claiming.is_some() {
+                    claim_size.starve();
+                }
+                break;
+            };
+            let waited = claimed.claimed_at.elapsed();
+            claim_size.waited(claimed.claimed_at, waited);
+            if waited > stale {
+                let _ = settled.send(Settlement::Released {
+                    message: claimed.message,
+                    started: Instant::now(),
+                });
+                continue;
+            }
+            sending.push(deliver(inner.clone(), claimed));
+        }
+        if !stopping
+            && claiming.is_none()
+            && idle.is_none()
+            && queue.len() <= claim_size.low_water()
+        {
+            let room = claim_size.size.saturating_sub(queue.len()).max(1);
+            claiming = Some(Box::pin(claim(inner.clone(), room)));
+            if backlog_refreshed.is_none_or(|at| at.elapsed() >= BACKLOG_INTERVAL) {
+                tokio::spawn(refresh_backlog(inner.clone()));
+                backlog_refreshed = Some(Instant::now());
+            }
+        }
+        if stopping && claiming.is_none() && sending.is_empty() {
             break;
         }
-        let free = u32::try_from(slots.available_permits()).unwrap_or(0);
-        if free > 0
-            && let Ok(more) = slots.clone().try_acquire_many_owned(free)
-        {
-            permits.merge(more);
-        }
-        let room = permits.num_permits();
-        let claimed = match claim(&inner, room).await {
-            Ok(claimed) => claimed,
-            Err(error) => {
-                metrics::counter!("linli_outbox_claim_errors_total").increment(1);
-                tracing::warn!(%error, "cannot claim outbox messages");
-                Vec::new()
-            }
-        };
-        let count = claimed.len();
-        for item in claimed {
-            let permit = permits.split(1);
-            let (inner, settled) = (inner.clone(), settled.clone());
-            tokio::spawn(async move {
-                let settlement = deliver(&inner, item).await;
+        tokio::select! {
+            Some(settlement) = sending.next(), if !sending.is_empty() => {
                 // The settler outlives every send; a closed channel means the process is going.
                 let _ = settled.send(settlement);
-                drop(permit);
-            });
-        }
-        drop(permits);
-        if backlog_refreshed.is_none_or(|at| at.elapsed() >= BACKLOG_INTERVAL) {
-            refresh_backlog(&inner).await;
-            backlog_refreshed = Some(Instant::now());
-        }
-        // Fewer due than there was room for: the queue is drained, wait for news.
-        if count < room {
-            tokio::select! {
-                () = tokio::time::sleep(inner.settings.poll_interval) => {}
-                () = inner.wake.0.notified() => tokio::time::sleep(WAKE_SPACING).await,
-                _ = stopped.changed() => break,
             }
+            (room, claimed) = maybe(&mut claiming) => {
+                claiming = None;
+                if claimed.len() < room {
+                    // Fewer due than there was room for: the queue is drained, wait for news.
+                    idle = Some(Box::pin(tokio::time::sleep(inner.settings.poll_interval)));
+                } else {
+                    claim_size.filled();
+                }
+                queue.extend(claimed);
+            }
+            () = maybe(&mut idle) => idle = None,
+            () = inner.wake.0.notified(), if idle.is_some() => {
+                idle = Some(Box::pin(tokio::time::sleep(WAKE_SPACING)));
+            }
+            _ = stopped.changed(), if !stopping => stopping = true,
         }
     }
-    // Let the sends in flight finish, then settle what they left.
-    let all = u32::try_from(capacity).unwrap_or(u32::MAX);
-    let _in_flight_done = slots.acquire_many(all).await;
+    // Hand back what was claimed but not sent, so any instance may send it at once.
+    for claimed in queue {
+        let _ = settled.send(Settlement::Released {
+            message: claimed.message,
+            started: Instant::now(),
+        });
+    }
     drop(settled);
     let _ = settler.await;
 }
 
-async fn refresh_backlog(inner: &Inner) {
+async fn refresh_backlog(inner: Arc<Inner>) {
     match inner.db.run(store::pending_count).await {
         #[expect(clippy::cast_precision_loss, reason = "a backlog fits a float")]
         Ok(pending) => metrics::gauge!("linli_outbox_pending").set(pending as f64),
@@ -273,11 +371,12 @@ async fn refresh_backlog(inner: &Inner) {
 }
 
 /// Claims up to `room` due messages and, in the same transaction, reads the webhook endpoints
-/// they go to.
-async fn claim(inner: &Arc<Inner>, room: usize) -> Result<Vec<Claimed>, StoreError> {
+/// they go to, each prepared once for all its messages. Returns `room` with what was claimed;
+/// a failed claim is counted, logged and claims nothing.
+async fn claim(inner: Arc<Inner>, room: usize) -> (usize, Vec<Claimed>) {
     let (instance, lease) = (inner.instance.clone(), inner.settings.lease);
     let limit = i64::try_from(room).unwrap_or(i64::MAX);
-    inner
+    let claimed = inner
         .db
         .run(move |conn| {
             // A claim lost in a crash only makes its messages due again: no flush needed.
@@ -288,31 +387,51 @@ async fn claim(inner: &Arc<Inner>, room: usize) -> Result<Vec<Claimed>, StoreErr
                         .then(|| webhooks::endpoint_of(message).ok())
                         .flatten()
                 };
-                let wanted: Vec<EndpointId> = messages.iter().filter_map(endpoint).collect();
-                let targets = webhook_store::targets(conn, &wanted)?;
-                Ok(messages
-                    .into_iter()
-                    .map(|message| Claimed {
-                        target: endpoint(&message).and_then(|id| targets.get(&id).cloned()),
-                        message,
-                    })
-                    .collect())
+                let mut wanted: Vec<EndpointId> = messages.iter().filter_map(endpoint).collect();
+                wanted.sort_unstable_by_key(|id| id.0);
+                wanted.dedup();
+                let targets: HashMap<EndpointId, Arc<PreparedTarget>> =
+                    webhook_store::targets(conn, &wanted)?
+                        .into_iter()
+                        .map(|(id, target)| (id, Arc::new(PreparedTarget::new(&target))))
+                        .collect();
+                let claimed_at = Instant::now();
+                Ok::<_, StoreError>(
+                    messages
+                        .into_iter()
+                        .map(|message| Claimed {
+                            target: endpoint(&message).and_then(|id| targets.get(&id).cloned()),
+                            message,
+                            claimed_at,
+                        })
+                        .collect(),
+                )
             })
         })
-        .await
+        .await;
+    match claimed {
+        Ok(claimed) => (room, claimed),
+        Err(error) => {
+            metrics::counter!("linli_outbox_claim_errors_total").increment(1);
+            tracing::warn!(%error, "cannot claim outbox messages");
+            (room, Vec::new())
+        }
+    }
 }
 
-async fn deliver(inner: &Inner, claimed: Claimed) -> Settlement {
+async fn deliver(inner: Arc<Inner>, claimed: Claimed) -> Settlement {
     let started = Instant::now();
-    let Claimed { message, target } = claimed;
-    if let Some(until) = hold_for_quiet_hours(inner, &message) {
+    let Claimed {
+        message, target, ..
+    } = claimed;
+    if let Some(until) = hold_for_quiet_hours(&inner, &message) {
         return Settlement::Deferred {
             message,
             until,
             started,
         };
     }
-    let sent = inner.senders.dispatch(&message, target).await;
+    let sent = inner.senders.dispatch(&message, target.as_deref()).await;
     Settlement::Sent {
         message,
         sent,
@@ -326,7 +445,10 @@ fn hold_for_quiet_hours(inner: &Inner, message: &Message) -> Option<NaiveDateTim
     if message.channel != Channel::Email {
         return None;
     }
-    let urgent = notifications::notice_of(&message.payload)
+    let urgent = message
+        .payload_json()
+        .as_ref()
+        .and_then(notifications::notice_of)
         .is_some_and(|notice| notice.urgency() == Urgency::Urgent);
     if urgent {
         return None;
@@ -401,14 +523,14 @@ fn apply_group(
 ) -> Result<Vec<Settled>, StoreError> {
     let delivered = |settlement: &Settlement| match settlement {
         Settlement::Sent { sent, .. } => sent.result.is_ok(),
-        Settlement::Deferred { .. } => false,
+        Settlement::Deferred { .. } | Settlement::Released { .. } => false,
     };
     let successes: Vec<(EndpointId, &linli_domain::webhooks::Attempt)> = group
         .iter()
         .filter(|settlement| delivered(settlement))
         .filter_map(|settlement| match settlement {
             Settlement::Sent { sent, .. } => sent.log.as_ref(),
-            Settlement::Deferred { .. } => None,
+            Settlement::Deferred { .. } | Settlement::Released { .. } => None,
         })
         .map(|log| (log.endpoint, &log.attempt))
         .collect();
@@ -451,6 +573,17 @@ fn apply(
         Settlement::Deferred { message, until, .. } => {
             let outcome = if store::defer(conn, &message.id, instance, *until)? {
                 Outcome::Deferred
+            } else {
+                Outcome::Lost
+            };
+            return Ok(Settled {
+                outcome,
+                endpoint_disabled: false,
+            });
+        }
+        Settlement::Released { message, .. } => {
+            let outcome = if store::defer(conn, &message.id, instance, now)? {
+                Outcome::Released
             } else {
                 Outcome::Lost
             };
@@ -506,7 +639,7 @@ fn report(settlement: &Settlement, settled: Settled) {
     }
     let failure = match settlement {
         Settlement::Sent { sent, .. } => sent.result.as_ref().err(),
-        Settlement::Deferred { .. } => None,
+        Settlement::Deferred { .. } | Settlement::Released { .. } => None,
     };
     match (settled.outcome, failure) {
         (Outcome::Delivered, _) => {
@@ -520,6 +653,9 @@ fn report(settlement: &Settlement, settled: Settled) {
         }
         (Outcome::Dead, Some(failure)) => {
             tracing::error!(id = %message.id, topic = %message.topic, attempt = message.attempts, permanent = failure.permanent, reason = %failure.reason, "outbox message is dead");
+        }
+        (Outcome::Released, _) => {
+            tracing::info!(id = %message.id, topic = %message.topic, "claimed message handed back unsent");
         }
         (Outcome::Lost, _) => {
             tracing::warn!(id = %message.id, "the claim was taken over before the outcome was recorded; the message may be delivered again");

@@ -11,8 +11,12 @@
 //!
 //! Settings come from the usual `LINLI_*` variables (e.g. `LINLI_DELIVERY_BATCH_SIZE`,
 //! `LINLI_DELIVERY_POLL_INTERVAL_MS`, `DATABASE_URL` for PostgreSQL; a temporary SQLite file
-//! otherwise) and `BENCH_WEBHOOK_MESSAGES` (2000), `BENCH_WEBHOOK_RATE` (500),
+//! otherwise) and `BENCH_WEBHOOK_MESSAGES` (10000), `BENCH_WEBHOOK_RATE` (500),
 //! `BENCH_WEBHOOK_SECONDS` (10).
+//!
+//! Beside the rates it prints this process's CPU time per message in each phase (user +
+//! system, all threads: client or relay, and the receiver, which both phases share), which
+//! moves less than rates when other work shares the cores. PostgreSQL's own CPU is not in it.
 
 use std::convert::Infallible;
 use std::net::{Ipv4Addr, SocketAddr};
@@ -46,6 +50,23 @@ struct Seen {
     count: AtomicU64,
     record_lag: AtomicBool,
     lags_us: Mutex<Vec<i64>>,
+}
+
+/// CPU time this process has used (user + system, all threads), from `/proc/self/stat`.
+fn process_cpu() -> Duration {
+    let ticks = std::fs::read_to_string("/proc/self/stat")
+        .ok()
+        .and_then(|stat| {
+            // Fields after the command name, which is in parentheses and may hold spaces.
+            let rest = stat.rsplit_once(')')?.1.to_owned();
+            let fields: Vec<&str> = rest.split_whitespace().collect();
+            let user: u64 = fields.get(11)?.parse().ok()?;
+            let system: u64 = fields.get(12)?.parse().ok()?;
+            Some(user + system)
+        })
+        .unwrap_or(0);
+    // Linux reports clock ticks of 1/100 s (USER_HZ).
+    Duration::from_millis(ticks * 10)
 }
 
 fn unix_micros() -> i64 {
@@ -284,7 +305,7 @@ fn setting(name: &str, default: usize) -> usize {
 #[expect(clippy::print_stdout, reason = "the bench prints its figures")]
 #[expect(clippy::cast_precision_loss, reason = "rates and ratios")]
 async fn bench() -> Result<(), Fail> {
-    let messages = setting("BENCH_WEBHOOK_MESSAGES", 2000);
+    let messages = setting("BENCH_WEBHOOK_MESSAGES", 10_000);
     let rate = setting("BENCH_WEBHOOK_RATE", 500);
     let seconds = setting("BENCH_WEBHOOK_SECONDS", 10);
     let seen = Arc::new(Seen::default());
@@ -318,11 +339,14 @@ async fn bench() -> Result<(), Fail> {
         })
         .collect();
     let body_bytes = bodies.first().map_or(0, Vec::len);
+    let cpu = process_cpu();
     let plain = plain_client(&url, Arc::new(bodies), concurrency, &seen).await?;
+    let plain_cpu = process_cpu().saturating_sub(cpu);
 
     publish_many(&db, organization, messages).await?;
     let before = seen.count.load(Ordering::Relaxed);
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let cpu = process_cpu();
     let start = Instant::now();
     let served = tokio::spawn(app.run_until(async move {
         let _ = stopped.await;
@@ -334,6 +358,7 @@ async fn bench() -> Result<(), Fail> {
     )
     .await?;
     let relay = start.elapsed();
+    let relay_cpu = process_cpu().saturating_sub(cpu);
 
     seen.record_lag.store(true, Ordering::Relaxed);
     let total = rate * seconds;
@@ -392,6 +417,12 @@ async fn bench() -> Result<(), Fail> {
     println!(
         "relay / plain               {:.2} (target ≥ 0.5)",
         relay_rate / plain_rate
+    );
+    let per_message = |cpu: Duration| cpu.as_secs_f64() * 1e6 / messages as f64;
+    println!(
+        "process CPU per message     plain {:.1} µs, relay {:.1} µs (receiver included in both)",
+        per_message(plain_cpu),
+        per_message(relay_cpu)
     );
     println!(
         "delivery lag at {rate}/s      p50 {:.0} ms, p99 {:.0} ms, max {:.0} ms over {} events, all committed within {:.1} s (target p99 ≤ 2000 ms; poll {} ms)",

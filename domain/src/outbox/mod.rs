@@ -121,8 +121,10 @@ pub struct Message {
     pub topic: String,
     /// Email: the user id; webhook: the endpoint id.
     pub recipient: String,
-    /// What the sender builds the message from.
-    pub payload: serde_json::Value,
+    /// What the sender builds the message from: the JSON text as stored, so a webhook posts
+    /// these very bytes on every attempt and nothing is parsed that is not needed
+    /// ([`Message::payload_json`] parses it).
+    pub payload: String,
     /// Where it stands.
     pub status: Status,
     /// Attempts made so far (a claim counts as one).
@@ -139,6 +141,13 @@ pub struct Message {
     pub created_at: NaiveDateTime,
     /// When it was delivered.
     pub delivered_at: Option<NaiveDateTime>,
+}
+
+impl Message {
+    /// The payload parsed; `None` when the stored text is not JSON.
+    pub fn payload_json(&self) -> Option<serde_json::Value> {
+        serde_json::from_str(&self.payload).ok()
+    }
 }
 
 /// How failed deliveries are retried: exponential backoff from `base`, capped at `max_delay`,

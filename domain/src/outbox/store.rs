@@ -62,8 +62,7 @@ impl TryFrom<OutboxRow> for Message {
             channel: Channel::parse(&row.channel).ok_or_else(|| corrupt("unknown channel"))?,
             topic: row.topic,
             recipient: row.recipient,
-            payload: serde_json::from_str(&row.payload)
-                .map_err(|_| corrupt("an outbox payload is not JSON"))?,
+            payload: row.payload,
             status: Status::parse(&row.status).ok_or_else(|| corrupt("unknown status"))?,
             attempts: row.attempts,
             next_attempt_at: row.next_attempt_at,
@@ -152,8 +151,12 @@ fn claim_skip_locked(
     .load(conn)?)
 }
 
-/// SQLite (one writer at a time under `BEGIN IMMEDIATE`): pick due ids, then claim them with
-/// an update guarded by the same conditions, and read back what this instance holds.
+/// SQLite (one writer at a time under `BEGIN IMMEDIATE`): pick due ids, then claim them and
+/// read back what this instance holds. The write lock is held from the first statement, so
+/// the picked rows are still due when they are updated; the update and the read-back find
+/// them by primary key only. (Repeating the due conditions there lets SQLite's planner, which
+/// has no statistics, walk the `(status, next_attempt_at)` index through the whole backlog
+/// instead of looking the ids up: that made every claim cost as much as the queue is long.)
 fn claim_guarded(
     conn: &mut AnyConnection,
     now: NaiveDateTime,
@@ -170,17 +173,13 @@ fn claim_guarded(
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    diesel::update(
-        outbox::table
-            .filter(outbox::id.eq_any(&ids))
-            .filter(due(now)),
-    )
-    .set((
-        outbox::claimed_by.eq(instance),
-        outbox::claimed_until.eq(until),
-        outbox::attempts.eq(outbox::attempts + 1),
-    ))
-    .execute(conn)?;
+    diesel::update(outbox::table.filter(outbox::id.eq_any(&ids)))
+        .set((
+            outbox::claimed_by.eq(instance),
+            outbox::claimed_until.eq(until),
+            outbox::attempts.eq(outbox::attempts + 1),
+        ))
+        .execute(conn)?;
     Ok(outbox::table
         .filter(outbox::id.eq_any(&ids))
         .filter(outbox::claimed_by.eq(instance))
@@ -230,7 +229,11 @@ pub fn mark_delivered(
 }
 
 /// Records the delivery of every message of `ids` `instance` still holds, in one statement;
-/// returns the ids it recorded (the others were taken over meanwhile).
+/// returns the ids it recorded (the others were taken over meanwhile). Held means
+/// `claimed_by = instance`: only a claim of a pending message sets `claimed_by`, and every
+/// outcome clears it, so the status need not be compared — and must not be on SQLite, whose
+/// planner would then scan the whole backlog through the status index instead of looking the
+/// ids up.
 pub fn mark_all_delivered(
     conn: &mut AnyConnection,
     ids: &[MessageId],
@@ -244,7 +247,6 @@ pub fn mark_all_delivered(
     let recorded: Vec<String> = diesel::update(
         outbox::table
             .filter(outbox::id.eq_any(&raw))
-            .filter(outbox::status.eq("pending"))
             .filter(outbox::claimed_by.eq(instance)),
     )
     .set((

@@ -44,6 +44,11 @@ impl TargetUrl {
         self.url.port_or_known_default().unwrap_or(443)
     }
 
+    /// The parsed URL, for an HTTP client that would otherwise parse the text again.
+    pub fn url(&self) -> &url::Url {
+        &self.url
+    }
+
     /// The address itself when the host is an IP literal (never resolved, checked as is).
     pub fn ip_literal(&self) -> Option<std::net::IpAddr> {
         match self.url.host() {
@@ -206,17 +211,45 @@ pub fn events_from_text(text: &str) -> Result<BTreeSet<Event>, String> {
 /// The `webhook-signature` value: `v1,` + base64 of HMAC-SHA256 under the secret's key bytes
 /// over `{id}.{timestamp}.{body}` (Standard Webhooks).
 pub fn sign(secret: &Secret, message_id: &str, timestamp: i64, body: &[u8]) -> String {
-    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&secret.key_bytes())
-        .unwrap_or_else(|_| unreachable!("HMAC takes keys of any length"));
-    mac.update(message_id.as_bytes());
-    mac.update(b".");
-    mac.update(timestamp.to_string().as_bytes());
-    mac.update(b".");
-    mac.update(body);
-    format!(
-        "v1,{}",
-        base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
-    )
+    Signer::new(secret).sign(message_id, timestamp, body)
+}
+
+/// Signs many deliveries to one endpoint: the secret is decoded and the HMAC key state
+/// (the inner and outer padded key blocks) computed once, then cloned for each message.
+#[derive(Clone)]
+pub struct Signer {
+    keyed: Hmac<Sha256>,
+}
+
+impl Signer {
+    /// A signer for deliveries under `secret`.
+    pub fn new(secret: &Secret) -> Self {
+        Self {
+            keyed: <Hmac<Sha256> as Mac>::new_from_slice(&secret.key_bytes())
+                .unwrap_or_else(|_| unreachable!("HMAC takes keys of any length")),
+        }
+    }
+
+    /// The `webhook-signature` value for one attempt, as [`sign`] computes it.
+    pub fn sign(&self, message_id: &str, timestamp: i64, body: &[u8]) -> String {
+        let mut mac = self.keyed.clone();
+        mac.update(message_id.as_bytes());
+        mac.update(b".");
+        mac.update(timestamp.to_string().as_bytes());
+        mac.update(b".");
+        mac.update(body);
+        let mut signature = String::with_capacity(48);
+        signature.push_str("v1,");
+        base64::engine::general_purpose::STANDARD
+            .encode_string(mac.finalize().into_bytes(), &mut signature);
+        signature
+    }
+}
+
+impl std::fmt::Debug for Signer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Signer(…)")
+    }
 }
 
 /// What a receiver's HTTP status means for a delivery.
@@ -346,6 +379,19 @@ mod tests {
             br#"{"test": 2432232314}"#,
         );
         assert_eq!(signature, "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=");
+    }
+
+    #[test]
+    fn a_reused_signer_signs_each_message_as_a_fresh_one_would() {
+        let secret = Secret::generate();
+        let signer = Signer::new(&secret);
+        for (id, timestamp, body) in [("msg_1", 1, &b"{}"[..]), ("msg_2", 2, b"{\"a\":1}")] {
+            assert_eq!(
+                signer.sign(id, timestamp, body),
+                sign(&secret, id, timestamp, body)
+            );
+        }
+        assert!(!format!("{signer:?}").contains(&secret.expose()[6..]));
     }
 
     #[test]

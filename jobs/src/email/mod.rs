@@ -217,7 +217,10 @@ impl EmailSender {
             .parse()
             .map(|address| Mailbox::new(Some(user.display_name.clone()), address))
             .map_err(|e| permanent(format!("the address of user {user_id} is unusable: {e}")))?;
-        let notice = notifications::notice_of(&message.payload)
+        let notice = message
+            .payload_json()
+            .as_ref()
+            .and_then(notifications::notice_of)
             .ok_or_else(|| permanent("the payload holds no notice".to_owned()))?;
         let composed = templates::compose(&notice, user.locale, &user.display_name);
         let domain = self.from.email.domain().to_owned();

@@ -13,7 +13,7 @@ use chrono::{NaiveDateTime, TimeDelta};
 use linli_domain::outbox::Message;
 use linli_domain::time::now_utc;
 use linli_domain::webhooks::guard::{self, AllowList};
-use linli_domain::webhooks::rules::{StatusOutcome, check_url, sign, status_outcome};
+use linli_domain::webhooks::rules::{Signer, StatusOutcome, TargetUrl, check_url, status_outcome};
 use linli_domain::webhooks::store::Target;
 use linli_domain::webhooks::{Attempt, EndpointId};
 
@@ -40,6 +40,29 @@ pub fn endpoint_of(message: &Message) -> Result<EndpointId, DeliveryFailure> {
         .parse::<i64>()
         .map(EndpointId)
         .map_err(|_| give_up(format!("`{}` is no endpoint id", message.recipient)))
+}
+
+/// An endpoint ready to be posted to, prepared once per claim and shared by every message of
+/// the claim that goes to it: the URL parsed and the signing key state computed.
+#[derive(Debug)]
+pub struct PreparedTarget {
+    /// Whether deliveries are sent (a disabled endpoint's messages are dead).
+    enabled: bool,
+    /// The URL, or why the stored one is unusable.
+    url: Result<TargetUrl, String>,
+    /// Signs with the endpoint's secret.
+    signer: Signer,
+}
+
+impl PreparedTarget {
+    /// Prepares `target` for posting.
+    pub fn new(target: &Target) -> Self {
+        Self {
+            enabled: target.endpoint.enabled(),
+            url: check_url(&target.endpoint.url).map_err(|e| e.to_string()),
+            signer: Signer::new(&target.secret),
+        }
+    }
 }
 
 /// One attempt as the endpoint's delivery log keeps it.
@@ -126,12 +149,13 @@ impl WebhookSender {
         Ok(Self { client, settings })
     }
 
-    /// Posts `message` to `target` (read with the claimed batch, see [`endpoint_of`]) and
+    /// Posts `message` to `target` (read and prepared with the claimed batch, see
+    /// [`endpoint_of`]) and
     /// describes the attempt for the endpoint's delivery log, which the worker writes together
     /// with the message's outcome. `Ok` when the receiver answered 2xx; a retryable failure for
     /// any other answer, a transport error, a timeout or a refused address; a permanent one when
     /// the endpoint was removed or disabled.
-    pub async fn send(&self, message: &Message, target: Option<Target>) -> Sent {
+    pub async fn send(&self, message: &Message, target: Option<&PreparedTarget>) -> Sent {
         let endpoint = match endpoint_of(message) {
             Ok(endpoint) => endpoint,
             Err(failure) => return Sent::unlogged(Err(failure)),
@@ -142,7 +166,7 @@ impl WebhookSender {
                 endpoint.0
             ))));
         };
-        if !target.endpoint.enabled() {
+        if !target.enabled {
             return Sent::unlogged(Err(give_up(format!(
                 "webhook endpoint {} is disabled",
                 endpoint.0
@@ -150,7 +174,7 @@ impl WebhookSender {
         }
         let started_at = now_utc();
         let clock = Instant::now();
-        let outcome = self.post(&target, message, started_at).await;
+        let outcome = self.post(target, message, started_at).await;
         let duration_ms = i64::try_from(clock.elapsed().as_millis()).unwrap_or(i64::MAX);
         let (status_code, error) = match &outcome {
             Ok(status) => (Some(*status), None),
@@ -196,25 +220,26 @@ impl WebhookSender {
     /// One HTTP post; the receiver's status, or why there was none.
     async fn post(
         &self,
-        target: &Target,
+        target: &PreparedTarget,
         message: &Message,
         at: NaiveDateTime,
     ) -> Result<u16, String> {
-        let url = check_url(&target.endpoint.url).map_err(|e| e.to_string())?;
+        let url = target.url.as_ref().map_err(Clone::clone)?;
         if let Some(ip) = url.ip_literal() {
             guard::check(&self.settings.allow, &url.host(), ip).map_err(|e| e.to_string())?;
         }
         let timestamp = at.and_utc().timestamp();
-        // The stored JSON re-serialised: object keys come out sorted, so every attempt of one
-        // message sends the same bytes.
-        let body = serde_json::to_vec(&message.payload).map_err(|e| e.to_string())?;
-        let signature = sign(&target.secret, message.id.as_str(), timestamp, &body);
+        // The stored JSON text as it is: every attempt of one message sends the same bytes.
+        let body = message.payload.clone();
+        let signature = target
+            .signer
+            .sign(message.id.as_str(), timestamp, body.as_bytes());
         let mut response = self
             .client
-            .post(url.as_str())
+            .post(url.url().clone())
             .header("content-type", "application/json")
             .header("webhook-id", message.id.as_str())
-            .header("webhook-timestamp", timestamp.to_string())
+            .header("webhook-timestamp", timestamp)
             .header("webhook-signature", signature)
             .body(body)
             .send()

@@ -567,3 +567,5 @@ delivery_tests! {
         assert_eq!(receiver.hooks().len(), 1, "the refused addresses were never reached");
     }
 }
+
+mod relay;
