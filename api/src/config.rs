@@ -85,7 +85,8 @@ pub struct Config {
     pub delivery_enabled: bool,
     /// Milliseconds an idle delivery worker waits before looking for due messages again.
     pub delivery_poll_interval_ms: u64,
-    /// Most messages a worker claims and sends at once.
+    /// Most messages a worker has in flight (sent and awaiting an answer) at once; it claims
+    /// ahead of them in larger, adaptive batches.
     pub delivery_batch_size: u32,
     /// Seconds a claim holds a message before another instance may deliver it.
     pub delivery_lease_secs: u32,
@@ -318,7 +319,7 @@ pub const SETTINGS: &[Setting] = &[
         variable: "LINLI_DELIVERY_BATCH_SIZE",
         key: "delivery_batch_size",
         default: "20",
-        meaning: "most messages a worker claims and sends at once",
+        meaning: "most messages a worker has in flight at once (it claims ahead in adaptive batches)",
     },
     Setting {
         variable: "LINLI_DELIVERY_LEASE_SECS",
