@@ -75,6 +75,10 @@ impl OrganizationsApi {
         method = "get",
         operation_id = "list_organizations"
     )]
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "poem-openapi takes each path and query parameter as its own argument"
+    )]
     async fn list_organizations(
         &self,
         auth: SessionAuth,
