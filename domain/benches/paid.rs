@@ -1,8 +1,8 @@
-//! Settlement of 100,000 confirmed orders of one provider (`paid::settlement::settle`: count,
-//! set-based line insert, guarded marks, sums, the batch) against the set-based SQL aggregate
-//! over the same rows (one `SELECT COUNT, SUM… GROUP BY`), and prints both times and their
-//! ratio. SQLite always; PostgreSQL when `LINLI_BENCH_POSTGRES_URL` names a server whose user
-//! may create databases (a fresh database is created and dropped).
+//! Settlement of 100,000 confirmed orders of one provider (`paid::settlement::settle`: the
+//! batch, guarded claims of the orders, fees and refunds due, their sums) against the
+//! set-based SQL aggregate over the same rows (one `SELECT COUNT, SUM…`), and prints both times
+//! and their ratio. SQLite always; PostgreSQL when `LINLI_BENCH_POSTGRES_URL` names a server
+//! whose user may create databases (a fresh database is created and dropped).
 //!
 //! `cargo bench -p linli-domain --bench paid` (`LINLI_BENCH_ORDERS` changes the count)
 

@@ -6,36 +6,26 @@ use chrono::NaiveDateTime;
 use chrono_tz::Tz;
 use diesel::dsl::sql;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Nullable, Text};
+use diesel::sql_types::{BigInt, Nullable};
 
-use super::{Settlement, SettlementError, SettlementState, Sums, settlement};
+use super::{Settlement, SettlementError, SettlementState, Totals, settlement};
 use crate::access::Principal;
 use crate::db::{self, AnyConnection, Db, StoreError, is_unique_violation};
 use crate::organizations::OrganizationId;
 use crate::paid::SettlementId;
+use crate::paid::money::Fen;
 use crate::paid::states::OrderState;
 use crate::paid::terms::{DEFAULT_CONTRACT, may_review};
 use crate::schema::{
-    paid_order_money, paid_order_progress, paid_orders, paid_refunds, paid_settlement_lines,
-    paid_settlements,
+    paid_order_money, paid_order_progress, paid_orders, paid_refunds, paid_settlements,
 };
 use crate::webhooks::Event;
 
-/// Checks that a set-based line insert took exactly the rows counted before it: fewer, more
-/// or a line already taken (unique violation) means another run settled some of them.
-fn took_exactly(taken: QueryResult<usize>, expected: i64) -> Result<(), SettlementError> {
-    match taken {
-        Ok(n) if n as i64 == expected => Ok(()),
-        Ok(_) => Err(SettlementError::Contended),
-        Err(e) if is_unique_violation(&e) => Err(SettlementError::Contended),
-        Err(e) => Err(e.into()),
-    }
-}
-
 /// Drafts the batch of `org` for `[start, end)` inside the caller's transaction: none when a
-/// batch for that period exists already (it is returned) or nothing is due. Lines are
-/// gathered set-based — confirmed orders, then late-cancellation fees, then refunds — and the
-/// guarded marks must take exactly the lines gathered.
+/// batch for that period exists already (it is returned) or nothing is due. The batch claims
+/// what is due by guarded statements — confirmed orders, then late-cancellation fees, then
+/// refunds, each `SET settlement_id = batch WHERE settlement_id IS NULL` — so a row is settled
+/// by exactly one batch; its lines are the rows it claimed and its totals their sums.
 pub fn settle(
     conn: &mut AnyConnection,
     org: OrganizationId,
@@ -52,28 +42,57 @@ pub fn settle(
     if let Some(id) = existing {
         return Ok(settlement(conn, SettlementId(id))?);
     }
-    let unsettled = || {
-        paid_order_money::table
-            .inner_join(paid_orders::table)
+    let providers_orders = || {
+        paid_orders::table
             .filter(paid_orders::organization_id.eq(org.0))
-            .filter(paid_order_money::settlement_id.is_null())
+            .select(paid_orders::id)
     };
-    let orders_due = unsettled().filter(paid_order_money::confirmed_at.lt(end));
-    let ended = paid_order_progress::table
-        .filter(paid_order_progress::ended_at.lt(end))
-        .select(paid_order_progress::order_id);
-    let fees_due = unsettled()
-        .filter(paid_orders::state.eq(OrderState::Cancelled.as_str()))
-        .filter(paid_order_money::cancellation_fee_fen.gt(0))
-        .filter(paid_orders::id.eq_any(ended));
-    let refunds_due = paid_refunds::table
-        .filter(paid_refunds::organization_id.eq(org.0))
-        .filter(paid_refunds::settlement_id.is_null())
-        .filter(paid_refunds::created_at.lt(end));
-    let order_count: i64 = orders_due.count().get_result(conn)?;
-    let fee_count: i64 = fees_due.count().get_result(conn)?;
-    let refund_count: i64 = refunds_due.count().get_result(conn)?;
-    if order_count + fee_count + refund_count == 0 {
+    let ended = || {
+        paid_order_progress::table
+            .filter(paid_order_progress::ended_at.lt(end))
+            .select(paid_order_progress::order_id)
+    };
+    let cancelled_late = || {
+        paid_orders::table
+            .filter(paid_orders::organization_id.eq(org.0))
+            .filter(paid_orders::state.eq(OrderState::Cancelled.as_str()))
+            .filter(paid_orders::id.eq_any(ended()))
+            .select(paid_orders::id)
+    };
+    let orders_due = || {
+        paid_order_money::table
+            .filter(paid_order_money::settlement_id.is_null())
+            .filter(paid_order_money::confirmed_at.lt(end))
+            .filter(paid_order_money::order_id.eq_any(providers_orders()))
+    };
+    let fees_due = || {
+        paid_order_money::table
+            .filter(paid_order_money::settlement_id.is_null())
+            .filter(paid_order_money::cancellation_fee_fen.gt(0))
+            .filter(paid_order_money::order_id.eq_any(cancelled_late()))
+    };
+    let refunds_due = || {
+        paid_refunds::table
+            .filter(paid_refunds::organization_id.eq(org.0))
+            .filter(paid_refunds::settlement_id.is_null())
+            .filter(paid_refunds::created_at.lt(end))
+    };
+    let due = orders_due()
+        .select(paid_order_money::order_id)
+        .first::<i64>(conn)
+        .optional()?
+        .is_some()
+        || fees_due()
+            .select(paid_order_money::order_id)
+            .first::<i64>(conn)
+            .optional()?
+            .is_some()
+        || refunds_due()
+            .select(paid_refunds::id)
+            .first::<i64>(conn)
+            .optional()?
+            .is_some();
+    if !due {
         return Ok(None);
     }
     let inserted = diesel::insert_into(paid_settlements::table)
@@ -98,125 +117,30 @@ pub fn settle(
         Err(e) if is_unique_violation(&e) => return Err(SettlementError::Contended),
         Err(e) => return Err(e.into()),
     };
-    let lines_columns = (
-        paid_settlement_lines::settlement_id,
-        paid_settlement_lines::order_id,
-        paid_settlement_lines::refund_id,
-        paid_settlement_lines::gross_fen,
-        paid_settlement_lines::subsidy_fen,
-        paid_settlement_lines::points_fen,
-        paid_settlement_lines::copay_fen,
-        paid_settlement_lines::commission_fen,
-        paid_settlement_lines::net_fen,
-        paid_settlement_lines::kind,
-    );
-    let no_refund = || None::<i64>.into_sql::<Nullable<BigInt>>();
-    let zero = || 0_i64.into_sql::<BigInt>();
-    let order_lines = orders_due.select((
-        sid.into_sql::<BigInt>(),
-        paid_order_money::order_id,
-        no_refund(),
-        paid_order_money::gross_fen,
-        paid_order_money::subsidy_fen,
-        paid_order_money::points_fen,
-        paid_order_money::copay_fen,
-        paid_order_money::commission_fen,
-        paid_order_money::gross_fen
-            - paid_order_money::copay_fen
-            - paid_order_money::commission_fen,
-        "order".into_sql::<Text>(),
-    ));
-    took_exactly(
-        diesel::insert_into(paid_settlement_lines::table)
-            .values(order_lines)
-            .into_columns(lines_columns)
-            .execute(conn),
-        order_count,
-    )?;
-    // A fee is collected by the provider like a co-payment; the commission on it is owed.
-    let fee_lines = fees_due.select((
-        sid.into_sql::<BigInt>(),
-        paid_order_money::order_id,
-        no_refund(),
-        paid_order_money::cancellation_fee_fen,
-        zero(),
-        zero(),
-        paid_order_money::cancellation_fee_fen,
-        paid_order_money::cancellation_commission_fen,
-        zero() - paid_order_money::cancellation_commission_fen,
-        "cancellation_fee".into_sql::<Text>(),
-    ));
-    took_exactly(
-        diesel::insert_into(paid_settlement_lines::table)
-            .values(fee_lines)
-            .into_columns(lines_columns)
-            .execute(conn),
-        fee_count,
-    )?;
-    let refund_lines = refunds_due.select((
-        sid.into_sql::<BigInt>(),
-        paid_refunds::order_id,
-        paid_refunds::id.nullable(),
-        zero() - paid_refunds::amount_fen,
-        zero() - paid_refunds::subsidy_fen,
-        zero() - paid_refunds::points_fen,
-        zero() - paid_refunds::copay_fen,
-        zero() - paid_refunds::commission_fen,
-        paid_refunds::copay_fen + paid_refunds::commission_fen - paid_refunds::amount_fen,
-        "refund".into_sql::<Text>(),
-    ));
-    took_exactly(
-        diesel::insert_into(paid_settlement_lines::table)
-            .values(refund_lines)
-            .into_columns(lines_columns)
-            .execute(conn),
-        refund_count,
-    )?;
-    let ordered = paid_settlement_lines::table
-        .filter(paid_settlement_lines::settlement_id.eq(sid))
-        .filter(paid_settlement_lines::refund_id.is_null())
-        .select(paid_settlement_lines::order_id);
-    let marked = diesel::update(
-        paid_order_money::table
-            .filter(paid_order_money::settlement_id.is_null())
-            .filter(paid_order_money::order_id.eq_any(ordered)),
-    )
-    .set(paid_order_money::settlement_id.eq(sid))
-    .execute(conn)?;
-    let refunded = paid_settlement_lines::table
-        .filter(paid_settlement_lines::settlement_id.eq(sid))
-        .select(paid_settlement_lines::refund_id)
-        .filter(paid_settlement_lines::refund_id.is_not_null());
-    let marked_refunds = diesel::update(
-        paid_refunds::table
-            .filter(paid_refunds::settlement_id.is_null())
-            .filter(paid_refunds::id.nullable().eq_any(refunded)),
-    )
-    .set(paid_refunds::settlement_id.eq(sid))
-    .execute(conn)?;
-    if marked as i64 != order_count + fee_count || marked_refunds as i64 != refund_count {
+    // Each claim takes only rows no batch holds: a concurrent run's rows are skipped (on
+    // PostgreSQL the guard is re-checked after waiting for its row locks), never taken twice.
+    let orders = diesel::update(orders_due())
+        .set(paid_order_money::settlement_id.eq(sid))
+        .execute(conn)?;
+    let fees = diesel::update(fees_due())
+        .set(paid_order_money::settlement_id.eq(sid))
+        .execute(conn)?;
+    let refunds = diesel::update(refunds_due())
+        .set(paid_refunds::settlement_id.eq(sid))
+        .execute(conn)?;
+    if orders + fees + refunds == 0 {
         return Err(SettlementError::Contended);
     }
-    let sums: Sums = paid_settlement_lines::table
-        .filter(paid_settlement_lines::settlement_id.eq(sid))
-        .select((
-            sql::<Nullable<BigInt>>("CAST(SUM(gross_fen) AS BIGINT)"),
-            sql::<Nullable<BigInt>>("CAST(SUM(subsidy_fen) AS BIGINT)"),
-            sql::<Nullable<BigInt>>("CAST(SUM(points_fen) AS BIGINT)"),
-            sql::<Nullable<BigInt>>("CAST(SUM(copay_fen) AS BIGINT)"),
-            sql::<Nullable<BigInt>>("CAST(SUM(commission_fen) AS BIGINT)"),
-            sql::<Nullable<BigInt>>("CAST(SUM(net_fen) AS BIGINT)"),
-        ))
-        .first(conn)?;
+    let totals = claimed_totals(conn, sid)?;
     diesel::update(paid_settlements::table.find(sid))
         .set((
-            paid_settlements::line_count.eq(order_count + fee_count + refund_count),
-            paid_settlements::gross_fen.eq(sums.0.unwrap_or(0)),
-            paid_settlements::subsidy_fen.eq(sums.1.unwrap_or(0)),
-            paid_settlements::points_fen.eq(sums.2.unwrap_or(0)),
-            paid_settlements::copay_fen.eq(sums.3.unwrap_or(0)),
-            paid_settlements::commission_fen.eq(sums.4.unwrap_or(0)),
-            paid_settlements::net_fen.eq(sums.5.unwrap_or(0)),
+            paid_settlements::line_count.eq((orders + fees + refunds) as i64),
+            paid_settlements::gross_fen.eq(totals.gross.0),
+            paid_settlements::subsidy_fen.eq(totals.subsidy.0),
+            paid_settlements::points_fen.eq(totals.points.0),
+            paid_settlements::copay_fen.eq(totals.copay.0),
+            paid_settlements::commission_fen.eq(totals.commission.0),
+            paid_settlements::net_fen.eq(totals.net.0),
         ))
         .execute(conn)?;
     let batch = settlement(conn, SettlementId(sid))?.ok_or(SettlementError::NotFound)?;
@@ -235,6 +159,61 @@ pub fn settle(
     )?;
     Ok(Some(batch))
 }
+
+/// The sums of the rows batch `sid` claimed, as its lines show them: orders with their split,
+/// fees as gross = co-payment = the fee with the commission on it, refunds negative.
+fn claimed_totals(conn: &mut AnyConnection, sid: i64) -> Result<Totals, SettlementError> {
+    let sum = |column: &str| sql::<Nullable<BigInt>>(&format!("CAST(SUM({column}) AS BIGINT)"));
+    let claimed = || paid_order_money::table.filter(paid_order_money::settlement_id.eq(sid));
+    let orders: Sums5 = claimed()
+        .filter(paid_order_money::confirmed_at.is_not_null())
+        .select((
+            sum("gross_fen"),
+            sum("subsidy_fen"),
+            sum("points_fen"),
+            sum("copay_fen"),
+            sum("commission_fen"),
+        ))
+        .first(conn)?;
+    let fees: (Option<i64>, Option<i64>) = claimed()
+        .filter(paid_order_money::confirmed_at.is_null())
+        .select((
+            sum("cancellation_fee_fen"),
+            sum("cancellation_commission_fen"),
+        ))
+        .first(conn)?;
+    let refunds: Sums5 = paid_refunds::table
+        .filter(paid_refunds::settlement_id.eq(sid))
+        .select((
+            sum("amount_fen"),
+            sum("subsidy_fen"),
+            sum("points_fen"),
+            sum("copay_fen"),
+            sum("commission_fen"),
+        ))
+        .first(conn)?;
+    let v = |x: Option<i64>| x.unwrap_or(0);
+    let fee = v(fees.0);
+    let gross = v(orders.0) + fee - v(refunds.0);
+    let copay = v(orders.3) + fee - v(refunds.3);
+    let commission = v(orders.4) + v(fees.1) - v(refunds.4);
+    Ok(Totals {
+        gross: Fen(gross),
+        subsidy: Fen(v(orders.1) - v(refunds.1)),
+        points: Fen(v(orders.2) - v(refunds.2)),
+        copay: Fen(copay),
+        commission: Fen(commission),
+        net: Fen(gross - copay - commission),
+    })
+}
+
+type Sums5 = (
+    Option<i64>,
+    Option<i64>,
+    Option<i64>,
+    Option<i64>,
+    Option<i64>,
+);
 
 /// Providers with confirmed orders, late-cancellation fees or refunds not yet settled,
 /// confirmed, cancelled or made before `end`.

@@ -1,10 +1,11 @@
-//! Settlement: one batch per provider and period gathers every confirmed, unsettled order,
+//! Settlement: one batch per provider and period claims every confirmed, unsettled order,
 //! every late-cancellation fee and every unsettled refund (late refunds roll into the next
-//! batch) as lines, set-based, and marks each settled by a guarded statement — so every order
-//! is settled exactly once, and a second run for the same provider and period finds the first
-//! batch. The period is the provider's contract's (weekly or monthly). Batches go draft →
-//! approved (a street admin over the provider's communities) → paid (reference recorded; the
-//! net leaves the provider's account).
+//! batch) by guarded statements that set the row's batch only where none is set — so every
+//! order is settled exactly once, and a second run for the same provider and period finds the
+//! first batch. A batch's lines are the rows it claimed, read by its id (a trigger keeps a
+//! settled row's amounts and batch unchanged). The period is the provider's contract's (weekly
+//! or monthly). Batches go draft → approved (a street admin over the provider's communities) →
+//! paid (reference recorded; the net leaves the provider's account).
 //!
 //! This module holds the types and the rows; [`drafting`] gathers batches, [`review`] approves
 //! and pays them, [`reading`] shows them, [`claims`] writes statements and programme claims.
@@ -19,7 +20,7 @@ use super::offerings::OfferingError;
 use crate::accounts::UserId;
 use crate::db::{AnyConnection, StoreError, TransactionError};
 use crate::organizations::OrganizationId;
-use crate::schema::{paid_settlement_lines, paid_settlement_reviews, paid_settlements};
+use crate::schema::{paid_order_money, paid_refunds, paid_settlement_reviews, paid_settlements};
 
 /// Where a batch stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -259,19 +260,6 @@ type ReviewRow = (
     Option<NaiveDateTime>,
 );
 
-/// A line as stored: order, refund, gross, subsidy, points, co-payment, commission, net, kind.
-type LineRow = (i64, Option<i64>, i64, i64, i64, i64, i64, i64, String);
-
-/// Sums of a batch's lines, in the order of [`LineRow`]'s amounts.
-pub(crate) type Sums = (
-    Option<i64>,
-    Option<i64>,
-    Option<i64>,
-    Option<i64>,
-    Option<i64>,
-    Option<i64>,
-);
-
 pub(crate) fn settlement_of(
     conn: &mut AnyConnection,
     r: SettlementRow,
@@ -326,47 +314,81 @@ pub fn settlement(
     row.map(|r| settlement_of(conn, r)).transpose()
 }
 
-/// A batch's lines, orders first.
+/// A batch's lines: its orders, then its late-cancellation fees (each by order), then its
+/// refunds — the rows the batch claimed, read by its id.
 pub fn lines(
     conn: &mut AnyConnection,
     id: SettlementId,
 ) -> Result<Vec<SettlementLine>, StoreError> {
-    let rows: Vec<LineRow> = paid_settlement_lines::table
-        .filter(paid_settlement_lines::settlement_id.eq(id.0))
-        .order(paid_settlement_lines::id)
+    let claimed = || {
+        paid_order_money::table
+            .filter(paid_order_money::settlement_id.eq(id.0))
+            .order(paid_order_money::order_id)
+    };
+    let orders: Vec<(i64, i64, i64, i64, i64, i64)> = claimed()
+        .filter(paid_order_money::confirmed_at.is_not_null())
         .select((
-            paid_settlement_lines::order_id,
-            paid_settlement_lines::refund_id,
-            paid_settlement_lines::gross_fen,
-            paid_settlement_lines::subsidy_fen,
-            paid_settlement_lines::points_fen,
-            paid_settlement_lines::copay_fen,
-            paid_settlement_lines::commission_fen,
-            paid_settlement_lines::net_fen,
-            paid_settlement_lines::kind,
+            paid_order_money::order_id,
+            paid_order_money::gross_fen,
+            paid_order_money::subsidy_fen,
+            paid_order_money::points_fen,
+            paid_order_money::copay_fen,
+            paid_order_money::commission_fen,
         ))
         .load(conn)?;
-    rows.into_iter()
-        .map(|r| {
-            Ok(SettlementLine {
-                kind: LineKind::parse(&r.8).ok_or_else(|| {
-                    StoreError::Query(diesel::result::Error::DeserializationError(
-                        "unexpected settlement line kind".into(),
-                    ))
-                })?,
-                order_id: r.0,
-                refund_id: r.1,
-                totals: Totals {
-                    gross: Fen(r.2),
-                    subsidy: Fen(r.3),
-                    points: Fen(r.4),
-                    copay: Fen(r.5),
-                    commission: Fen(r.6),
-                    net: Fen(r.7),
-                },
-            })
-        })
-        .collect()
+    let fees: Vec<(i64, i64, i64)> = claimed()
+        .filter(paid_order_money::confirmed_at.is_null())
+        .select((
+            paid_order_money::order_id,
+            paid_order_money::cancellation_fee_fen,
+            paid_order_money::cancellation_commission_fen,
+        ))
+        .load(conn)?;
+    let refunds: Vec<(i64, i64, i64, i64, i64, i64, i64)> = paid_refunds::table
+        .filter(paid_refunds::settlement_id.eq(id.0))
+        .order(paid_refunds::id)
+        .select((
+            paid_refunds::order_id,
+            paid_refunds::id,
+            paid_refunds::amount_fen,
+            paid_refunds::subsidy_fen,
+            paid_refunds::points_fen,
+            paid_refunds::copay_fen,
+            paid_refunds::commission_fen,
+        ))
+        .load(conn)?;
+    let line = |kind, order_id, refund_id, amounts: [i64; 5]| {
+        let [gross, subsidy, points, copay, commission] = amounts;
+        SettlementLine {
+            kind,
+            order_id,
+            refund_id,
+            totals: Totals {
+                gross: Fen(gross),
+                subsidy: Fen(subsidy),
+                points: Fen(points),
+                copay: Fen(copay),
+                commission: Fen(commission),
+                net: Fen(gross - copay - commission),
+            },
+        }
+    };
+    let mut out = Vec::with_capacity(orders.len() + fees.len() + refunds.len());
+    out.extend(
+        orders
+            .into_iter()
+            .map(|(o, g, s, p, c, m)| line(LineKind::Order, o, None, [g, s, p, c, m])),
+    );
+    out.extend(
+        fees.into_iter()
+            .map(|(o, fee, m)| line(LineKind::CancellationFee, o, None, [fee, 0, 0, fee, m])),
+    );
+    out.extend(
+        refunds
+            .into_iter()
+            .map(|(o, r, a, s, p, c, m)| line(LineKind::Refund, o, Some(r), [-a, -s, -p, -c, -m])),
+    );
+    Ok(out)
 }
 
 mod claims;

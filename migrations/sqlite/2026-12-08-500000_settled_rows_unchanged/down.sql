@@ -1,0 +1,2 @@
+DROP TRIGGER paid_refunds_settled;
+DROP TRIGGER paid_order_money_settled;
