@@ -148,6 +148,9 @@ export async function render() {
   if (!found) { go('/'); return; }
   if (!found.route.open && !token()) { go('/login'); return; }
   const mine = ++rendering;
+  // Busy until this screen is drawn: assistive technology (and the browser tests) can tell a
+  // screen being replaced from a finished one.
+  main.setAttribute('aria-busy', 'true');
   try {
     const [module] = await Promise.all([
       import(found.route.view),
@@ -159,6 +162,7 @@ export async function render() {
     replace(main);
     await module.render(main, { ...found.params, proxy: Boolean(found.route.proxy) });
     if (mine === rendering) {
+      main.removeAttribute('aria-busy');
       main.querySelector('h1')?.setAttribute('tabindex', '-1');
       if (document.activeElement === document.body || !main.contains(document.activeElement)) {
         main.querySelector('h1')?.focus({ preventScroll: true });
@@ -166,6 +170,7 @@ export async function render() {
     }
   } catch (error) {
     if (mine !== rendering) return;
+    main.removeAttribute('aria-busy');
     replace(main, h('h1', {}, t('app.name')), alertBox(error, render));
   }
 }

@@ -778,7 +778,7 @@ test('community staff find a disputed order and resolve it with a part refund', 
     assert.equal(after.json.refunded, '10.00');
     await screenIsClean(page, context, 'resolved order (zh-CN)');
     await page.getByRole('button', { name: /English/ }).click();
-    await page.locator('#refund-order').waitFor({ state: 'attached' });
+    await page.locator('html[lang=en] #main:not([aria-busy]) #refund-order').waitFor({ state: 'attached' });
     await screenIsClean(page, context, 'resolved order (en)');
     await page.getByRole('button', { name: 'Large text' }).click();
     await page.locator('#refund-order summary, details:has(#refund-order) > summary').first().click();
