@@ -14,6 +14,7 @@ const ROUTES = [
   { path: '/points', view: './views/points.js' },
   { path: '/open', view: './views/open-needs.js' },
   { path: '/tasks', view: './views/tasks.js' },
+  { path: '/profile', view: './views/profile.js' },
   { path: '/staff', view: './views/staff.js' },
   { path: '/staff/proxy', view: './views/need-new.js', proxy: true },
   { path: '/staff/needs/:id', view: './views/dispatch.js' },
@@ -101,7 +102,7 @@ function drawNav() {
   const nav = document.getElementById('nav');
   if (!account()) { nav.hidden = true; replace(nav); return; }
   const links = [['/', 'nav.home'], ['/needs', 'nav.my_needs']];
-  if (isVolunteer()) links.push(['/open', 'nav.open_needs'], ['/tasks', 'nav.tasks']);
+  if (isVolunteer()) links.push(['/open', 'nav.open_needs'], ['/tasks', 'nav.tasks'], ['/profile', 'nav.profile']);
   if (isStaff()) links.push(['/staff', 'nav.staff'], ['/dashboard', 'nav.dashboard']);
   if (MANAGERS.some(holds)) links.push(['/staff/verify', 'nav.verify'], ['/staff/rewards', 'nav.catalogue']);
   else if (myOrganizations(['charity'], ['admin']).length) links.push(['/staff/rewards', 'nav.catalogue']);

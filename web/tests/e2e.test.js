@@ -26,7 +26,7 @@ before(async () => {
   });
   assert.ok([201, 409].includes(policy.status), JSON.stringify(policy.json));
   // Only verified volunteers see open needs: the demo volunteer states a real name and staff
-  // verify it (the volunteer profile and verification queue screens are not in this slice).
+  // verify it, through the API so every scenario starts from a verified volunteer.
   const volunteer = await api('POST', '/sessions', { body: { phone: PEOPLE.volunteer, password: PASSWORD } });
   assert.equal(volunteer.status, 201, JSON.stringify(volunteer.json));
   const profile = await api('PUT', '/me/volunteer-profile', {
@@ -869,6 +869,55 @@ test('a resident sees the alternatives to a declined order', async () => {
       await page.locator('#alternatives .empty').waitFor();
     }
     await screenIsClean(page, context, 'alternatives to a declined order (zh-CN)');
+  });
+  await context.close();
+});
+
+test('a volunteer adds a skill and a weekly time to the profile, and a bad time is explained', async () => {
+  const context = await phone(browser);
+  const page = await context.newPage();
+  await withScreenshots('volunteer-profile', browser, async () => {
+    await logIn(page, PEOPLE.volunteer);
+    await page.locator('nav a[href="#/profile"]').click();
+    await page.locator('#profile-form').waitFor();
+    assert.match(await page.locator('#profile-verification').textContent(), /已实名认证/);
+    await screenIsClean(page, context, 'volunteer profile (zh-CN)');
+
+    // A skill not yet ticked, and a Saturday morning.
+    const skill = await page.locator('#profile-form input[name=skills]:not(:checked)').first().getAttribute('value');
+    await page.locator(`#skill-${skill}`).check();
+    const slots = await page.locator('#profile-form li[data-slot]').count();
+    await page.locator('[data-add-slot]').click();
+    await page.locator(`select[name="weekday-${slots}"]`).selectOption('6');
+    await page.locator(`input[name="start-${slots}"]`).fill('08:30');
+    await page.locator(`input[name="availability[${slots}]"]`).fill('10:45');
+    await page.locator('#profile-form button[type=submit]').click();
+    await page.locator('#profile-saved').waitFor();
+
+    await page.reload();
+    await page.locator('#profile-form').waitFor();
+    assert.ok(await page.locator(`#skill-${skill}`).isChecked(), 'the skill was kept');
+    assert.equal(await page.locator(`select[name="weekday-${slots}"]`).inputValue(), '6');
+    assert.equal(await page.locator(`input[name="start-${slots}"]`).inputValue(), '08:30');
+    assert.equal(await page.locator(`input[name="availability[${slots}]"]`).inputValue(), '10:45');
+    assert.match(await page.locator('#profile-verification').textContent(), /已实名认证/, 'saving kept the verification');
+
+    // A time that ends before it starts is explained beside its end, and nothing typed is lost.
+    await page.locator('[data-add-slot]').click();
+    const bad = slots + 1;
+    await page.locator(`input[name="start-${bad}"]`).fill('15:00');
+    await page.locator(`input[name="availability[${bad}]"]`).fill('14:00');
+    await page.locator('#profile-form button[type=submit]').click();
+    const end = page.locator(`input[name="availability[${bad}]"]`);
+    const error = page.locator('#' + await end.getAttribute('id') + '-error');
+    await error.waitFor();
+    assert.match(await error.textContent(), /结束时间要晚于开始时间/);
+    assert.equal(await end.getAttribute('aria-invalid'), 'true');
+    assert.equal(await page.locator(`input[name="start-${bad}"]`).inputValue(), '15:00');
+    await screenIsClean(page, context, 'volunteer profile with a bad time (zh-CN)');
+    await page.getByRole('button', { name: '大字模式' }).click();
+    await screenIsClean(page, context, 'volunteer profile (zh-CN, elder mode)');
+    await page.getByRole('button', { name: '大字模式' }).click();
   });
   await context.close();
 });
