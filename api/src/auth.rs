@@ -5,7 +5,7 @@ use linli_domain::db::{Db, StoreError};
 use linli_domain::sessions::{self, SessionId};
 use linli_domain::time::now_utc;
 use poem::Request;
-use poem::http::StatusCode;
+use poem::http::{HeaderMap, StatusCode, header};
 use poem_openapi::SecurityScheme;
 use poem_openapi::auth::Bearer;
 
@@ -26,27 +26,52 @@ pub struct Caller {
 pub struct SessionAuth(pub Caller);
 
 async fn authenticate(req: &Request, bearer: Bearer) -> poem::Result<Caller> {
+    resolve_session(req, &bearer.token).await
+}
+
+/// The name of the cookie `login` sets when the web front end asks for it. Only the app shell
+/// (`GET /`) reads it, to send a signed-in browser its home's data with the page; every API
+/// operation wants the bearer header, so a cookie sent along by a forged cross-site request
+/// (already held back by `SameSite=Strict`) can change nothing.
+pub const SESSION_COOKIE: &str = "linli_session";
+
+/// The session token in the request's `Cookie` headers, if any.
+pub fn session_cookie_value(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|line| line.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, value)| *name == SESSION_COOKIE && !value.is_empty())
+        .map(|(_, value)| value)
+}
+
+/// The `Set-Cookie` value that hands `token` to the browser for `lifetime_secs`, or until it
+/// closes: HttpOnly, so no script reads it; `SameSite=Strict`, so no other site's page sends
+/// it; `Secure`, which browsers also honour for `http://localhost` and `127.0.0.1`.
+pub fn session_cookie(token: &str, lifetime_secs: Option<i64>) -> String {
+    let max_age = lifetime_secs.map_or_else(String::new, |secs| format!("; Max-Age={secs}"));
+    format!("{SESSION_COOKIE}={token}; Path=/{max_age}; HttpOnly; Secure; SameSite=Strict")
+}
+
+/// The `Set-Cookie` value that makes the browser forget the session cookie.
+pub fn expired_session_cookie() -> String {
+    format!("{SESSION_COOKIE}=; Path=/; Max-Age=0; HttpOnly; Secure; SameSite=Strict")
+}
+
+/// A session token, however it came, resolved to its live session, account and roles.
+async fn resolve_session(req: &Request, token: &str) -> poem::Result<Caller> {
     let Some(db) = req.data::<Db>() else {
         return Err(
             ProblemError(Problem::internal(&"the store is not attached to requests")).into(),
         );
     };
-    let hash = sessions::hash_token(&bearer.token);
-    let now = now_utc();
-    let found = db
-        .run(move |conn| {
-            Ok::<_, StoreError>(
-                sessions::store::authenticate_principal(conn, &hash, now)?
-                    .map(|(session, principal)| (session.id, principal)),
-            )
-        })
+    match caller_for_token(db, token)
         .await
-        .map_err(|e| ProblemError(from_store_error(&e)))?;
-    match found {
-        Some((session_id, principal)) => Ok(Caller {
-            principal,
-            session_id,
-        }),
+        .map_err(|e| ProblemError(from_store_error(&e)))?
+    {
+        Some(caller) => Ok(caller),
         None => Err(ProblemError(Problem::new(
             StatusCode::UNAUTHORIZED,
             "invalid_token",
@@ -54,6 +79,24 @@ async fn authenticate(req: &Request, bearer: Bearer) -> poem::Result<Caller> {
         ))
         .into()),
     }
+}
+
+/// The live session `token` belongs to, with its account and roles; none when the token is
+/// unknown, expired or revoked.
+pub async fn caller_for_token(db: &Db, token: &str) -> Result<Option<Caller>, StoreError> {
+    let hash = sessions::hash_token(token);
+    let now = now_utc();
+    db.run(move |conn| {
+        Ok::<_, StoreError>(
+            sessions::store::authenticate_principal(conn, &hash, now)?.map(
+                |(session, principal)| Caller {
+                    principal,
+                    session_id: session.id,
+                },
+            ),
+        )
+    })
+    .await
 }
 
 /// `Authorization: Bearer lk_…`, a partner API key from `create_api_key`. Yields the key's

@@ -14,6 +14,7 @@ pub mod cli;
 pub mod config;
 pub mod edge;
 pub mod health;
+pub mod home;
 pub mod honour_hours;
 pub mod idempotency;
 pub mod job_runs;

@@ -9,6 +9,7 @@ use crate::audit::AuditApi;
 use crate::awards::AwardsApi;
 use crate::categories::CategoriesApi;
 use crate::clearing::ClearingApi;
+use crate::home::HomeApi;
 use crate::honour_hours::HonourHoursApi;
 use crate::job_runs::JobRunsApi;
 use crate::needs::NeedsApi;
@@ -120,9 +121,10 @@ pub type NeedsApis = (
     PartnerOffersApi,
 );
 
-/// Accounts, sign-in, the area tree, roles and the audit log.
+/// Accounts, sign-in, the home screen's data, the area tree, roles and the audit log.
 pub type IdentityApis = (
     AccountsApi,
+    HomeApi,
     PrivacyApi,
     SessionsApi,
     AreasApi,
@@ -161,6 +163,7 @@ pub fn service(state: AppState) -> OpenApiService<Api, ()> {
     let api = (
         (
             AccountsApi { state: s() },
+            HomeApi { state: s() },
             PrivacyApi { state: s() },
             SessionsApi { state: s() },
             AreasApi { state: s() },

@@ -11,13 +11,13 @@ use poem::http::StatusCode;
 use poem_openapi::param::Path;
 use poem_openapi::payload::Json;
 use poem_openapi::types::Example;
-use poem_openapi::{ApiResponse, Object, OpenApi};
+use poem_openapi::{ApiResponse, Enum, Object, OpenApi};
 
 use crate::accounts::MeView;
-use crate::auth::SessionAuth;
+use crate::auth::{SessionAuth, expired_session_cookie, session_cookie};
 use crate::body::JsonBody;
 use crate::problem::{Problem, ProblemJson, Rejection, from_store_error, reject, rejected};
-use crate::responses::{Created, NoContent};
+use crate::responses::NoContent;
 use crate::routes::ApiTags;
 use crate::state::AppState;
 
@@ -37,6 +37,24 @@ pub struct LoginRequest {
     /// The password.
     #[oai(validator(max_length = 256))]
     pub password: String,
+    /// Also hand the token to the browser as the `linli_session` cookie (HttpOnly,
+    /// SameSite=Strict), which only `get_home` accepts: the web front end asks for it so that
+    /// its shell can preload the home's data. Other clients leave it out (`none`).
+    #[oai(default)]
+    pub cookie: BrowserCookie,
+}
+
+/// Whether and for how long a browser keeps the session cookie.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Enum)]
+#[oai(rename_all = "snake_case")]
+pub enum BrowserCookie {
+    /// No cookie.
+    #[default]
+    None,
+    /// Until the browser closes: the person did not ask to be remembered on this device.
+    Session,
+    /// As long as the session lives: the person asked to be remembered on this device.
+    Persistent,
 }
 
 impl Example for LoginRequest {
@@ -44,6 +62,7 @@ impl Example for LoginRequest {
         Self {
             phone: "13800138000".into(),
             password: "东关社区的老槐树".into(),
+            cookie: BrowserCookie::None,
         }
     }
 }
@@ -91,6 +110,25 @@ impl SessionView {
             current: session.id == current,
         }
     }
+}
+
+/// A successful `login`.
+#[derive(Debug, ApiResponse)]
+pub enum SignedIn {
+    /// Signed in. When `cookie` asked for it, `Set-Cookie` also carries the session cookie.
+    #[oai(status = 201)]
+    Created(
+        Json<LoginResponse>,
+        #[oai(header = "Set-Cookie")] Option<String>,
+    ),
+}
+
+/// A successful `logout`.
+#[derive(Debug, ApiResponse)]
+pub enum SignedOut {
+    /// Signed out; `Set-Cookie` tells a browser to forget the session cookie.
+    #[oai(status = 204)]
+    Done(#[oai(header = "Set-Cookie")] String),
 }
 
 /// Responses of `login`.
@@ -166,7 +204,7 @@ impl SessionsApi {
         &self,
         req: &Request,
         body: JsonBody<LoginRequest>,
-    ) -> Result<Created<LoginResponse>, LoginError> {
+    ) -> Result<SignedIn, LoginError> {
         let throttle = &self.state.throttle;
         let address = req.remote_addr().as_socket_addr().map_or(
             std::net::IpAddr::from([0, 0, 0, 0]),
@@ -220,22 +258,35 @@ impl SessionsApi {
             return Err(invalid_credentials());
         };
         throttle.failures_per_account.clear(&account_key);
-        Ok(Created::Created(Json(LoginResponse {
-            token: signed_in.token.secret,
-            token_type: "Bearer".into(),
-            session_id: signed_in.session.id.0,
-            expires_at: signed_in.session.expires_at.and_utc(),
-            user: MeView::new(&signed_in.user, &signed_in.roles),
-        })))
+        let cookie = match body.0.cookie {
+            BrowserCookie::None => None,
+            BrowserCookie::Session => Some(session_cookie(&signed_in.token.secret, None)),
+            BrowserCookie::Persistent => Some(session_cookie(
+                &signed_in.token.secret,
+                Some(lifetime.num_seconds()),
+            )),
+        };
+        Ok(SignedIn::Created(
+            Json(LoginResponse {
+                token: signed_in.token.secret,
+                token_type: "Bearer".into(),
+                session_id: signed_in.session.id.0,
+                expires_at: signed_in.session.expires_at.and_utc(),
+                user: MeView::new(&signed_in.user, &signed_in.roles),
+            }),
+            cookie,
+        ))
     }
 
     /// Sign out
     ///
-    /// Revokes the session whose token made this request.
+    /// Revokes the session whose token made this request, and tells a browser to forget
+    /// the session cookie.
     #[oai(path = "/sessions/current", method = "delete", operation_id = "logout")]
-    async fn logout(&self, auth: SessionAuth) -> Result<NoContent, SessionError> {
+    async fn logout(&self, auth: SessionAuth) -> Result<SignedOut, SessionError> {
         let current = auth.0.session_id;
-        self.revoke(auth, current).await
+        self.revoke(auth, current).await?;
+        Ok(SignedOut::Done(expired_session_cookie()))
     }
 
     /// List my sessions

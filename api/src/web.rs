@@ -15,6 +15,11 @@ use poem::web::{Data, Path};
 use poem::{IntoResponse, Response, handler};
 use sha2::{Digest, Sha256};
 
+use linli_domain::db::Db;
+use poem_openapi::types::ToJSON;
+
+use crate::auth::{caller_for_token, session_cookie_value};
+use crate::home::read_home;
 use crate::problem::{Problem, ProblemJson};
 
 /// The files of `web/` without the browser tests and their node modules.
@@ -76,10 +81,18 @@ fn gzip(body: &[u8]) -> Option<Vec<u8>> {
     encoder.finish().ok()
 }
 
+/// Where a signed-in browser's shell carries its home's data: just before `</body>`.
+const BODY_END: &str = "</body>";
+
+/// The id of the element holding that data (a JSON data block, which no policy lets run).
+const HOME_DATA_ID: &str = "linli-home";
+
 /// The embedded front end, read once at start.
 pub struct WebAssets {
     version: String,
     shell: Asset,
+    /// The shell's text, for pages that carry a signed-in person's home data.
+    shell_page: String,
     files: HashMap<String, Asset>,
 }
 
@@ -110,7 +123,8 @@ impl WebAssets {
             .replace("{{static}}", &format!("{STATIC_PREFIX}/{version}"));
         Arc::new(Self {
             version,
-            shell: Asset::new(page.into_bytes(), "text/html; charset=utf-8"),
+            shell: Asset::new(page.clone().into_bytes(), "text/html; charset=utf-8"),
+            shell_page: page,
             files,
         })
     }
@@ -135,10 +149,56 @@ fn mime_for(name: &str) -> &'static str {
     }
 }
 
-/// The app shell: every screen starts here and routes by the URL fragment.
+/// The app shell: every screen starts here and routes by the URL fragment. A browser holding
+/// a live session cookie also gets its home's data (`get_home`'s view) in the page, so the
+/// home draws without another round trip; a stale cookie, or a store that cannot answer now,
+/// gets the plain shell, and the page asks the API as usual.
 #[handler]
-pub fn shell(assets: Data<&Arc<WebAssets>>, headers: &HeaderMap) -> Response {
-    send(&assets.shell, headers, "no-store")
+pub async fn shell(assets: Data<&Arc<WebAssets>>, db: Data<&Db>, headers: &HeaderMap) -> Response {
+    let mut response = match session_cookie_value(headers) {
+        Some(token) => match signed_in_page(&assets, &db, token).await {
+            Some(page) => send(&page, headers, "no-store"),
+            None => send(&assets.shell, headers, "no-store"),
+        },
+        None => send(&assets.shell, headers, "no-store"),
+    };
+    response.headers_mut().insert(
+        header::VARY,
+        HeaderValue::from_static("Accept-Encoding, Cookie"),
+    );
+    response
+}
+
+/// The shell with the home's data of the session `token` belongs to, if it is live.
+async fn signed_in_page(assets: &WebAssets, db: &Db, token: &str) -> Option<Asset> {
+    let caller = match caller_for_token(db, token).await {
+        Ok(found) => found?,
+        Err(error) => {
+            tracing::warn!(%error, "the shell could not check the session cookie");
+            return None;
+        }
+    };
+    let home = match read_home(db, caller.principal).await {
+        Ok(home) => home,
+        Err(_) => {
+            tracing::warn!("the shell could not read the home's data");
+            return None;
+        }
+    };
+    let block = format!(
+        "<script type=\"application/json\" id=\"{HOME_DATA_ID}\">{}</script>\n{BODY_END}",
+        json_for_html(&home.to_json_string())
+    );
+    let page = assets.shell_page.replacen(BODY_END, &block, 1);
+    Some(Asset::new(page.into_bytes(), "text/html; charset=utf-8"))
+}
+
+/// JSON made safe inside an HTML element: no `<`, `>` or `&` can close the block or start
+/// markup (each is written as its `\uXXXX` escape, which JSON reads back unchanged).
+fn json_for_html(json: &str) -> String {
+    json.replace('<', "\\u003c")
+        .replace('>', "\\u003e")
+        .replace('&', "\\u0026")
 }
 
 /// A file under `/static/<version>/`. A stale version (a page loaded before a release) still
@@ -257,6 +317,33 @@ mod tests {
         assert!(!accepts_gzip(&with("accept-encoding", "gzip;q=0, br")));
         assert!(!accepts_gzip(&with("accept-encoding", "identity")));
         assert!(!accepts_gzip(&HeaderMap::new()));
+    }
+
+    #[test]
+    fn embedded_json_cannot_close_its_block_and_reads_back_the_same() {
+        let hostile = r#"{"description":"</script><script>alert(1)</script> & <!--"}"#;
+        let safe = json_for_html(hostile);
+        assert!(!safe.contains('<') && !safe.contains('>') && !safe.contains('&'));
+        let back: serde_json::Value = serde_json::from_str(&safe).expect("still JSON");
+        let original: serde_json::Value = serde_json::from_str(hostile).expect("JSON");
+        assert_eq!(back, original);
+    }
+
+    #[test]
+    fn the_session_cookie_is_found_among_others_and_an_empty_one_is_none() {
+        assert_eq!(
+            session_cookie_value(&with("cookie", "a=1; linli_session=lt_x")),
+            Some("lt_x")
+        );
+        assert_eq!(
+            session_cookie_value(&with("cookie", "linli_session=")),
+            None
+        );
+        assert_eq!(
+            session_cookie_value(&with("cookie", "not_linli_session=lt_x")),
+            None
+        );
+        assert_eq!(session_cookie_value(&HeaderMap::new()), None);
     }
 
     #[test]

@@ -92,7 +92,7 @@ function drawTools() {
     }, t('elder.toggle')),
     account() && h('button', {
       type: 'button', class: 'tool', onclick: async () => {
-        try { await call('DELETE', '/sessions/current'); } catch { /* the session ends here anyway */ }
+        try { await call('DELETE', '/sessions/current', { cookies: true }); } catch { /* the session ends here anyway */ }
         signOutLocally(); drawChrome(); go('/login');
       },
     }, t('action.logout')));

@@ -50,21 +50,33 @@ export function has(key) {
 
 export const ZONE = 'Asia/Shanghai';
 
+const DATE_TIME = {
+  timeZone: ZONE, month: 'short', day: 'numeric', weekday: 'short', hour: '2-digit', minute: '2-digit', hour12: false,
+};
+const TIME = { timeZone: ZONE, hour: '2-digit', minute: '2-digit', hour12: false };
+
+/** Formatters by language and options: making one costs far more than using it (a phone's
+ * slow CPU pays milliseconds each), and a list of needs formats every card the same way. */
+const formatters = new Map();
+function formatter(Kind, options) {
+  const key = `${Kind.name}|${currentLang()}|${JSON.stringify(options)}`;
+  let found = formatters.get(key);
+  if (!found) {
+    found = new Kind(currentLang(), options);
+    formatters.set(key, found);
+  }
+  return found;
+}
+
 /** A date and time in Asia/Shanghai, e.g. 11月30日 09:00. */
 export function dateTime(iso) {
   if (!iso) return '';
-  return new Intl.DateTimeFormat(currentLang(), {
-    timeZone: ZONE, month: 'short', day: 'numeric', weekday: 'short',
-    hour: '2-digit', minute: '2-digit', hour12: false,
-  }).format(new Date(iso));
+  return formatter(Intl.DateTimeFormat, DATE_TIME).format(new Date(iso));
 }
 
 /** A time window: start date and time to end time. */
 export function timeWindow(start, end) {
-  const endTime = new Intl.DateTimeFormat(currentLang(), {
-    timeZone: ZONE, hour: '2-digit', minute: '2-digit', hour12: false,
-  }).format(new Date(end));
-  return `${dateTime(start)} – ${endTime}`;
+  return `${dateTime(start)} – ${formatter(Intl.DateTimeFormat, TIME).format(new Date(end))}`;
 }
 
 /** Today's date in Asia/Shanghai as YYYY-MM-DD (for date inputs). */
@@ -80,7 +92,7 @@ export function shanghaiToUtc(date, time) {
 
 /** A whole number with grouping. */
 export function number(n) {
-  return new Intl.NumberFormat(currentLang()).format(n);
+  return formatter(Intl.NumberFormat, {}).format(n);
 }
 
 /**
@@ -224,9 +236,11 @@ export function onUnauthorized(listener) {
 
 /**
  * Calls the API. `query` becomes the query string (undefined values skipped); `body` is sent as
- * JSON; `idempotencyKey` is sent as Idempotency-Key so a retried call is done once.
+ * JSON; `idempotencyKey` is sent as Idempotency-Key so a retried call is done once; `cookies`
+ * lets the answer set or clear the session cookie (signing in and out) — every other call
+ * leaves cookies out.
  */
-export async function call(method, path, { query, body, idempotencyKey } = {}) {
+export async function call(method, path, { query, body, idempotencyKey, cookies } = {}) {
   const url = new URL(BASE + path, location.origin);
   for (const [key, value] of Object.entries(query || {})) {
     if (value !== undefined && value !== null && value !== '') url.searchParams.set(key, value);
@@ -240,7 +254,7 @@ export async function call(method, path, { query, body, idempotencyKey } = {}) {
   try {
     response = await fetch(url, {
       method, headers, body: body === undefined ? undefined : JSON.stringify(body),
-      credentials: 'omit', cache: 'no-store',
+      credentials: cookies ? 'same-origin' : 'omit', cache: 'no-store',
     });
   } catch (cause) {
     throw new NetworkError(String(cause));

@@ -105,6 +105,32 @@ test('elder-friendly mode is remembered and still passes axe', async () => {
   await context.close();
 });
 
+test('a reload draws the home from the data its page carried, and signing out forgets the cookie', async () => {
+  const context = await phone(browser);
+  const page = await context.newPage();
+  await withScreenshots('home-in-page', browser, async () => {
+    await logIn(page, PEOPLE.resident);
+    const cookie = (await context.cookies()).find((c) => c.name === 'linli_session');
+    assert.ok(cookie, 'signing in set the session cookie');
+    assert.equal(cookie.httpOnly, true);
+    assert.equal(cookie.sameSite, 'Strict');
+    const reads = [];
+    page.on('request', (request) => { if (request.url().includes('/api/v1/me/home')) reads.push(request.url()); });
+    await page.reload();
+    await page.locator('#home-points').waitFor();
+    await page.waitForLoadState('networkidle');
+    assert.deepEqual(reads, [], 'the home needed no read of its own');
+    assert.equal(await page.locator('#linli-home').count(), 0, 'the data block is gone once read');
+    assert.equal(await page.evaluate(() => document.cookie.includes('linli_session')), false, 'no script reads the cookie');
+    await screenIsClean(page, context, 'home drawn from the page');
+    await page.getByRole('button', { name: '退出' }).click();
+    await page.locator('input[name=phone]').waitFor();
+    await page.waitForLoadState('networkidle');
+    assert.equal((await context.cookies()).some((c) => c.name === 'linli_session'), false, 'signing out forgot the cookie');
+  });
+  await context.close();
+});
+
 test('a resident posts a need, a volunteer delivers it with the code, and earns points', async () => {
   const residentContext = await phone(browser);
   const volunteerContext = await phone(browser);

@@ -9,6 +9,7 @@ mod cli;
 mod edge;
 mod email;
 mod health;
+mod home;
 mod honour_hours;
 mod jobs;
 mod ledger;

@@ -11,6 +11,12 @@ export function loadCategories() {
   return pending;
 }
 
+/** Takes the categories from a read that carried them (the home's), sparing a request. */
+export function setCategories(list) {
+  categories = list;
+  pending = Promise.resolve(list);
+}
+
 /** `request`'s result once the categories are loaded too, both in flight at once. */
 export async function withCategories(request) {
   const [result] = await Promise.all([request, loadCategories()]);

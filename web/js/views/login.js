@@ -11,8 +11,11 @@ export function render(main) {
       h('label', { for: 'remember' }, t('login.remember'))),
     h('button', { type: 'submit', class: 'primary' }, t('action.login')));
   bindForm(form, async (values) => {
-    const session = await post('/sessions', { phone: values.phone.trim(), password: values.password });
-    signIn(session.token, session.user, values.remember === '1');
+    const remember = values.remember === '1';
+    // The cookie lets the next visit's shell preload the home; it lives as long as the token does here.
+    const session = await post('/sessions',
+      { phone: values.phone.trim(), password: values.password, cookie: remember ? 'persistent' : 'session' }, { cookies: true });
+    signIn(session.token, session.user, remember);
     go('/');
   }, { fieldFor: { invalid_credentials: 'password', wrong_password: 'password', too_many_attempts: 'password' } });
   main.append(

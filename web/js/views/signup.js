@@ -28,7 +28,7 @@ export function render(main) {
         home_grid_id: Number(values.home_grid_id) || 0, locale: currentLang(),
       };
       await post('/accounts', body);
-      const session = await post('/sessions', { phone: body.phone, password: body.password });
+      const session = await post('/sessions', { phone: body.phone, password: body.password, cookie: 'session' }, { cookies: true });
       signIn(session.token, session.user, false);
       go('/');
     }, { fieldFor: { phone_taken: 'phone', unknown_grid: 'home_grid_id', not_a_grid: 'home_grid_id' } });
