@@ -3,7 +3,7 @@
 // decision — uphold the delivery, adjust the minutes credited to each helper, or void it —
 // with a reason kept in the audit log.
 import { get, post, h, t, load, replace, dateTime, field, bindForm, uid } from '../core.js';
-import { withCategories, needCard } from './common.js';
+import { withCategories, needCard, categoryName } from './common.js';
 
 const RESOLUTIONS = ['uphold', 'adjust', 'void'];
 
@@ -31,7 +31,7 @@ function helpers(need) {
 function resolveForm(need, dispute, done) {
   const heading = uid('resolve-h');
   const form = h('form', { class: 'card', novalidate: true, 'aria-labelledby': heading, 'data-resolve-dispute': dispute.id },
-    h('h3', { id: heading }, t('need_dispute.decide')),
+    h('h3', { id: heading }, t('need_dispute.decide', { what: `${categoryName(need.category_id)} · ${dateTime(need.window_start)}` })),
     resolutionChoice(),
     field(t('need_dispute.minutes'), h('input', { name: 'minutes', type: 'number', inputmode: 'numeric', min: 0, max: 1440, step: 1 }),
       t('need_dispute.minutes_hint', { estimate: need.duration_minutes })),

@@ -5,7 +5,7 @@
 import {
   get, post, h, t, load, replace, dateTime, alertBox, bindForm, uid,
 } from '../core.js';
-import { withCategories, needList, needCard, startsIn, organizationLabel } from './common.js';
+import { withCategories, needList, needCard, startsIn, organizationLabel, categoryName } from './common.js';
 
 const DONE = ['completed', 'cancelled', 'expired'];
 const TAKING = ['open', 'partially_assigned'];
@@ -46,7 +46,7 @@ function assignForm(offer, need, redraw) {
   load(holder, () => get(`/organizations/${offer.target_organization_id}/members`), (members) => {
     const legend = uid('assign');
     const form = h('form', { class: 'card', novalidate: true, 'data-assign-offer': offer.id, 'aria-labelledby': legend },
-      h('h3', { id: legend }, t('offers.assign_title')),
+      h('h3', { id: legend }, t('offers.assign_title', { what: `${categoryName(need.category_id)} · ${dateTime(need.window_start)}` })),
       h('p', { class: 'hint' }, t('offers.assign_hint', { left: need.headcount - need.assigned_count })),
       h('fieldset', { class: 'checks', 'aria-describedby': `${legend}-error` },
         h('legend', {}, t('offers.members')),
