@@ -10,7 +10,7 @@ import { withCategories, categoryName, statusBadge, organizationLabel } from './
 
 const WINDOWS = [15, 30, 60, 120];
 
-/** Refusals about the volunteer offered, shown next to them. */
+/** Refusals about the one volunteer or organization offered, shown next to it. */
 const ABOUT_TARGET = ['target_out_of_radius', 'target_not_qualified', 'unknown_target', 'invalid_target', 'not_a_member'];
 
 /** Organizations that take dispatched needs and assign their own members. */

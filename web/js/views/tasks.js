@@ -2,9 +2,7 @@
 // social organization I lead — to accept or decline before their deadline; an organization
 // that accepted assigns its members here. Then my upcoming tasks, soonest first, each with its
 // start in Asia/Shanghai and a reminder when it starts within a day; then the finished ones.
-import {
-  get, post, h, t, load, replace, dateTime, alertBox, bindForm, uid,
-} from '../core.js';
+import { get, post, h, t, load, replace, dateTime, alertBox, bindForm, uid } from '../core.js';
 import { withCategories, needList, needCard, startsIn, organizationLabel, categoryName } from './common.js';
 
 const DONE = ['completed', 'cancelled', 'expired'];
@@ -31,10 +29,8 @@ function answerButtons(offer, redraw) {
       button.disabled = false;
     }
   };
-  const accept = h('button', { type: 'button', class: 'primary', 'data-accept-offer': offer.id });
-  const decline = h('button', { type: 'button', class: 'secondary', 'data-decline-offer': offer.id });
-  accept.append(t('offers.accept'));
-  decline.append(t('offers.decline'));
+  const accept = h('button', { type: 'button', class: 'primary', 'data-accept-offer': offer.id }, t('offers.accept'));
+  const decline = h('button', { type: 'button', class: 'secondary', 'data-decline-offer': offer.id }, t('offers.decline'));
   accept.addEventListener('click', answer(true, accept));
   decline.addEventListener('click', answer(false, decline));
   return [h('div', { class: 'buttons' }, accept, decline), slot];
