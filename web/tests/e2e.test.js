@@ -1118,3 +1118,33 @@ test('community staff find a disputed volunteer task and adjust its minutes', as
   });
   await context.close();
 });
+
+test('a social organization admin finds an offer to the organization from the navigation and declines it', async () => {
+  const context = await phone(browser);
+  const page = await context.newPage();
+  await withScreenshots('organization-offer', browser, async () => {
+    const need = await residentNeed(shanghaiAt(8, '10:00'), 60, `派给社会组织测试 ${Date.now()}`);
+    const staff = await sessionOnce(PEOPLE.communityStaff);
+    const socialOrgs = await api('GET', '/organizations?kind=social_org&verified=true', { token: staff.token });
+    const centre = socialOrgs.json.find((o) => o.name_zh === '汉台区阳光社工服务中心');
+    assert.ok(centre, `the demo social organization exists: ${JSON.stringify(socialOrgs.json)}`);
+    const dispatched = await api('POST', `/needs/${need.id}/offers`, {
+      token: staff.token, body: { targets: [{ organization_id: centre.id }], response_minutes: 120 },
+    });
+    assert.equal(dispatched.status, 201, JSON.stringify(dispatched.json));
+    const offerId = dispatched.json[0].id;
+
+    // The social worker who runs the centre is no volunteer: the navigation still leads to its offers.
+    await logIn(page, PEOPLE.socialWorker);
+    await page.locator('#nav a[href="#/tasks"]').click();
+    const card = page.locator(`#my-offers [data-offer="${offerId}"]`);
+    await card.waitFor();
+    assert.match(await card.textContent(), /汉台区阳光社工服务中心/);
+    await screenIsClean(page, context, 'offers to a social organization (zh-CN)');
+    await card.locator(`[data-decline-offer="${offerId}"]`).click();
+    await page.locator('#offers-notice', { hasText: '已婉拒' }).waitFor();
+    const offers = await api('GET', `/needs/${need.id}/offers`, { token: staff.token });
+    assert.equal(offers.json.find((o) => o.id === offerId).status, 'declined');
+  });
+  await context.close();
+});

@@ -21,6 +21,8 @@ export const PEOPLE = {
   teamMember: '13900000007',
   gridWorker: '13900000005',
   communityStaff: '13900000003',
+  /** 孙丽: a social worker, admin of the demo social organizations. */
+  socialWorker: '13900000004',
   /** The street admin who funds the demo subsidy programme and approves settlements. */
   streetAdmin: '13900000002',
   /** The platform admin, also the admin of the demo provider 安康 and the demo charity. */
