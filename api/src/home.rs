@@ -81,6 +81,7 @@ pub async fn read_home(db: &Db, principal: Principal) -> Result<HomeView, HomeEr
             principal,
             Listing::Mine,
             active,
+            false,
             None,
             ACTIVE_NEEDS_SHOWN
         ),

@@ -18,6 +18,7 @@ const ROUTES = [
   { path: '/staff', view: './views/staff.js' },
   { path: '/staff/proxy', view: './views/need-new.js', proxy: true },
   { path: '/staff/needs/:id', view: './views/dispatch.js' },
+  { path: '/staff/disputes', view: './views/staff-disputes.js' },
   { path: '/dashboard', view: './views/dashboard.js' },
   { path: '/staff/verify', view: './views/verify.js' },
   { path: '/staff/rewards', view: './views/catalogue.js' },
@@ -45,6 +46,10 @@ const MANAGERS = ['social_worker', 'community_staff', 'street_admin', 'platform_
 
 /** Roles that look after a community's paid orders (and decide their disputes). */
 const OVERSEERS = ['community_staff', 'street_admin', 'platform_admin'];
+
+/** Organizations that take dispatched needs, and the members who answer for them. */
+const TAKERS = ['volunteer_team', 'social_org'];
+const LEADERS = ['admin', 'leader'];
 
 /** Roles that approve and pay providers' settlements and read subsidy claims. */
 const FUNDERS = ['street_admin', 'platform_admin'];
@@ -103,6 +108,7 @@ function drawNav() {
   if (!account()) { nav.hidden = true; replace(nav); return; }
   const links = [['/', 'nav.home'], ['/needs', 'nav.my_needs']];
   if (isVolunteer()) links.push(['/open', 'nav.open_needs'], ['/tasks', 'nav.tasks'], ['/profile', 'nav.profile']);
+  else if (myOrganizations(TAKERS, LEADERS).length) links.push(['/tasks', 'nav.tasks']);
   if (isStaff()) links.push(['/staff', 'nav.staff'], ['/dashboard', 'nav.dashboard']);
   if (MANAGERS.some(holds)) links.push(['/staff/verify', 'nav.verify'], ['/staff/rewards', 'nav.catalogue']);
   else if (myOrganizations(['charity'], ['admin']).length) links.push(['/staff/rewards', 'nav.catalogue']);

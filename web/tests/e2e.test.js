@@ -947,3 +947,230 @@ test('a volunteer adds a skill and a weekly time to the profile, and a bad time 
   });
   await context.close();
 });
+
+/** A companionship need of the demo resident from `start` for `minutes`, through the API. */
+async function residentNeed(start, minutes, description) {
+  const resident = await sessionOnce(PEOPLE.resident);
+  const posted = await api('POST', '/needs', {
+    token: resident.token,
+    body: {
+      category_code: 'companionship', description, duration_minutes: Math.min(minutes, 60), headcount: 1,
+      window_start: start.toISOString(), window_end: new Date(start.getTime() + minutes * 60000).toISOString(),
+    },
+  });
+  assert.equal(posted.status, 201, JSON.stringify(posted.json));
+  return posted.json;
+}
+
+/** `days` from today in Asia/Shanghai at `time` (HH:MM), as a Date. */
+function shanghaiAt(days, time) {
+  const day = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai' }).format(new Date(Date.now() + days * 86400000));
+  return new Date(`${day}T${time}:00+08:00`);
+}
+
+test('a volunteer sees the needs recommended to them with why, and claims one', async () => {
+  const context = await phone(browser);
+  const page = await context.newPage();
+  await withScreenshots('recommended', browser, async () => {
+    const need = await residentNeed(shanghaiAt(5, '10:00'), 60, `推荐测试 ${Date.now()}`);
+    await logIn(page, PEOPLE.volunteer);
+    await page.locator('a[href="#/open"]').first().click();
+    const card = page.locator(`#recommended [data-recommended="${need.id}"]`);
+    await card.waitFor();
+    assert.match(await card.locator('.badge.match').textContent(), /匹配度 \d+%/);
+    const reasons = await card.locator('.reason').allTextContents();
+    assert.ok(reasons.length >= 1, 'at least one reason');
+    assert.ok(reasons.some((r) => /同一网格|同一社区|陪伴|帮助过/.test(r)), `reasons in words: ${reasons.join(' / ')}`);
+    assert.equal(await page.locator(`[data-claim="${need.id}"]`).count(), 1, 'listed once, among the recommended');
+    await screenIsClean(page, context, 'recommended needs (zh-CN)');
+    await page.getByRole('button', { name: /English/ }).click();
+    await page.locator('html[lang=en] #main:not([aria-busy]) #recommended-h').waitFor();
+    assert.match((await card.locator('.reason').allTextContents()).join(' '), /grid|community|skills|helped/i);
+    await screenIsClean(page, context, 'recommended needs (en)');
+    await page.getByRole('button', { name: 'Large text' }).click();
+    await screenIsClean(page, context, 'recommended needs (en, elder mode)');
+    await page.getByRole('button', { name: 'Large text' }).click();
+    await card.locator(`[data-claim="${need.id}"]`).click();
+    await page.locator('input[name=code]').waitFor();
+    const seen = await api('GET', `/needs/${need.id}`, { token: (await sessionOnce(PEOPLE.volunteer)).token });
+    assert.equal(seen.json.my_claim.status, 'assigned', JSON.stringify(seen.json.my_claim));
+  });
+  await context.close();
+});
+
+test('a volunteer accepts an offer dispatched to them and is reminded when it starts', async () => {
+  const context = await phone(browser);
+  const page = await context.newPage();
+  await withScreenshots('accept-offer', browser, async () => {
+    // A need starting in three hours, offered by community staff to the demo volunteer.
+    const start = new Date(Math.ceil((Date.now() + 3 * 3600000) / 60000) * 60000);
+    const need = await residentNeed(start, 60, `派单答复测试 ${Date.now()}`);
+    const staff = await sessionOnce(PEOPLE.communityStaff);
+    const volunteer = await sessionOnce(PEOPLE.volunteer);
+    const dispatched = await api('POST', `/needs/${need.id}/offers`, {
+      token: staff.token, body: { targets: [{ user_id: volunteer.user.id }], response_minutes: 60 },
+    });
+    assert.equal(dispatched.status, 201, JSON.stringify(dispatched.json));
+    const offerId = dispatched.json[0].id;
+
+    await logIn(page, PEOPLE.volunteer);
+    await page.locator('.actions a[href="#/tasks"]').click();
+    const card = page.locator(`#my-offers [data-offer="${offerId}"]`);
+    await card.waitFor();
+    assert.match(await card.locator('.deadline').textContent(), /前答复（北京时间）/);
+    await screenIsClean(page, context, 'offers for me (zh-CN)');
+    await card.locator(`[data-accept-offer="${offerId}"]`).click();
+    await page.locator('#offers-notice', { hasText: '已接受' }).waitFor();
+    const reminder = page.locator(`#upcoming [data-reminder="${need.id}"]`);
+    await reminder.waitFor();
+    assert.match(await reminder.textContent(), /小时后开始|明天 \d\d:\d\d 开始/);
+    assert.equal(await page.locator(`#my-offers [data-offer="${offerId}"]`).count(), 0, 'answered offers leave the list');
+    const offers = await api('GET', '/me/offers', { token: volunteer.token });
+    assert.equal(offers.json.find((o) => o.offer.id === offerId).offer.status, 'accepted');
+    await screenIsClean(page, context, 'my tasks with a reminder (zh-CN)');
+    await page.getByRole('button', { name: /English/ }).click();
+    await page.locator('html[lang=en] #main:not([aria-busy]) #upcoming').waitFor();
+    assert.match(await page.locator(`#upcoming [data-reminder="${need.id}"]`).textContent(), /Starts (in \d+ h|tomorrow)/);
+    await page.getByRole('button', { name: 'Large text' }).click();
+    await screenIsClean(page, context, 'my tasks (en, elder mode)');
+    await page.getByRole('button', { name: 'Large text' }).click();
+  });
+  await context.close();
+});
+
+test('staff dispatch a need to a volunteer team, whose leader accepts and assigns a member', async () => {
+  const staffContext = await phone(browser);
+  const leaderContext = await phone(browser);
+  const staffPage = await staffContext.newPage();
+  const leader = await leaderContext.newPage();
+  await withScreenshots('dispatch-team', browser, async () => {
+    const need = await residentNeed(shanghaiAt(6, '15:00'), 60, `派给队伍测试 ${Date.now()}`);
+    const staff = await sessionOnce(PEOPLE.communityStaff);
+    const teams = await api('GET', '/organizations?kind=volunteer_team&verified=true', { token: staff.token });
+    const team = teams.json.find((o) => o.name_zh === '东关社区志愿服务队');
+    assert.ok(team, `the demo team exists: ${JSON.stringify(teams.json)}`);
+    const member = await sessionOnce(PEOPLE.teamMember);
+
+    // Staff offer it to the team from the dispatch screen; the offer names the team.
+    await logIn(staffPage, PEOPLE.communityStaff);
+    await staffPage.goto(`${BASE}/#/staff/needs/${need.id}`);
+    const choice = staffPage.locator(`#dispatch-organizations [data-organization="${team.id}"]`);
+    await choice.waitFor();
+    await screenIsClean(staffPage, staffContext, 'dispatch to organizations (zh-CN)');
+    await choice.locator(`[data-dispatch-org="${team.id}"]`).click();
+    await staffPage.locator('#dispatch-sent', { hasText: team.name_zh }).waitFor();
+    const offered = staffPage.locator(`#offers [data-offer-organization="${team.id}"][data-offer-status=pending]`);
+    await offered.waitFor();
+    assert.match(await offered.textContent(), /东关社区志愿服务队/);
+    await staffPage.getByRole('button', { name: /English/ }).click();
+    await staffPage.locator(`html[lang=en] #main:not([aria-busy]) [data-dispatch-org="${team.id}"]`).waitFor();
+    await screenIsClean(staffPage, staffContext, 'dispatch to organizations (en)');
+    const offers = await api('GET', `/needs/${need.id}/offers`, { token: staff.token });
+    const offerId = offers.json.find((o) => o.target_organization_id === team.id).id;
+
+    // The team's admin accepts it and assigns a member, who then holds a place.
+    await logIn(leader, PEOPLE.volunteer);
+    await leader.goto(`${BASE}/#/tasks`);
+    const card = leader.locator(`#my-offers [data-offer="${offerId}"]`);
+    await card.waitFor();
+    assert.match(await card.textContent(), /东关社区志愿服务队/);
+    await card.locator(`[data-accept-offer="${offerId}"]`).click();
+    const form = leader.locator(`form[data-assign-offer="${offerId}"]`);
+    await form.locator(`[data-member="${member.user.id}"]`).waitFor();
+    // Assigning nobody is explained beside the members.
+    await form.locator('button[type=submit]').click();
+    await form.locator('.field-error', { hasText: '请至少选一位成员' }).waitFor();
+    await screenIsClean(leader, leaderContext, 'assign team members (zh-CN)');
+    await form.locator(`[data-member="${member.user.id}"]`).check();
+    await form.locator('button[type=submit]').click();
+    await leader.locator('#offers-notice', { hasText: '已安排 1 位成员' }).waitFor();
+    const seen = await api('GET', `/needs/${need.id}`, { token: staff.token });
+    assert.equal(seen.json.assigned_count, 1);
+    assert.ok(seen.json.claims.some((c) => c.helper_id === member.user.id && c.status === 'assigned'), JSON.stringify(seen.json.claims));
+    await screenIsClean(leader, leaderContext, 'offers after assigning (zh-CN)');
+  });
+  await staffContext.close();
+  await leaderContext.close();
+});
+
+test('community staff find a disputed volunteer task and adjust its minutes', async () => {
+  const context = await phone(browser);
+  const page = await context.newPage();
+  await withScreenshots('need-dispute', browser, async () => {
+    // A team member delivers a need; the resident disputes how long they stayed.
+    const need = await residentNeed(shanghaiAt(7, '09:00'), 60, `异议测试 ${Date.now()}`);
+    const helper = await sessionOnce(PEOPLE.teamMember);
+    const resident = await sessionOnce(PEOPLE.resident);
+    const claimed = await api('POST', `/needs/${need.id}/claims`, { token: helper.token, body: {} });
+    assert.equal(claimed.status, 201, JSON.stringify(claimed.json));
+    for (const step of ['check-in', 'check-out']) {
+      const done = await api('POST', `/needs/${need.id}/${step}`, { token: helper.token, body: { code: need.check_code } });
+      assert.equal(done.status, 200, `${step}: ${JSON.stringify(done.json)}`);
+    }
+    const disputed = await api('POST', `/needs/${need.id}/disputes`, { token: resident.token, body: { reason: '志愿者只待了十分钟' } });
+    assert.equal(disputed.status, 201, JSON.stringify(disputed.json));
+
+    await logIn(page, PEOPLE.communityStaff);
+    await page.goto(`${BASE}/#/staff`);
+    await page.locator('#staff-disputes-link').click();
+    const card = page.locator(`#disputed-needs [data-disputed-need="${need.id}"]`);
+    await card.waitFor();
+    assert.match(await card.textContent(), /志愿者只待了十分钟/);
+    assert.match(await card.textContent(), /居民提出/);
+    await screenIsClean(page, context, 'disputed volunteer tasks (zh-CN)');
+
+    // An adjustment without minutes is explained beside the minutes; the reason stays.
+    const form = card.locator(`form[data-resolve-dispute="${disputed.json.id}"]`);
+    await form.locator('[data-resolution=adjust]').check();
+    await form.locator('textarea[name=reason]').fill('电话回访核实为 30 分钟');
+    await form.locator('button[type=submit]').click();
+    const minutes = form.locator('input[name=minutes]');
+    await page.locator('#' + await minutes.getAttribute('id') + '-error', { hasText: '时长不正确' }).waitFor();
+    assert.equal(await form.locator('textarea[name=reason]').inputValue(), '电话回访核实为 30 分钟', 'input kept');
+    await minutes.fill('30');
+    await form.locator('button[type=submit]').click();
+    await page.locator('#dispute-notice', { hasText: '已调整为每人 30 分钟' }).waitFor();
+    assert.equal(await page.locator(`[data-disputed-need="${need.id}"]`).count(), 0, 'resolved disputes leave the list');
+    const after = await api('GET', `/needs/${need.id}`, { token: resident.token });
+    assert.equal(after.json.status, 'completed');
+    assert.equal(after.json.claims[0].minutes, 30);
+    assert.equal(after.json.disputes[0].resolution, 'adjust');
+    await screenIsClean(page, context, 'disputes after a decision (zh-CN)');
+    await page.getByRole('button', { name: /English/ }).click();
+    await page.locator('html[lang=en] #main:not([aria-busy]) #disputes-h').waitFor();
+    await page.getByRole('button', { name: 'Large text' }).click();
+    await screenIsClean(page, context, 'task disputes (en, elder mode)');
+    await page.getByRole('button', { name: 'Large text' }).click();
+  });
+  await context.close();
+});
+
+test('a social organization admin finds an offer to the organization from the navigation and declines it', async () => {
+  const context = await phone(browser);
+  const page = await context.newPage();
+  await withScreenshots('organization-offer', browser, async () => {
+    const need = await residentNeed(shanghaiAt(8, '10:00'), 60, `派给社会组织测试 ${Date.now()}`);
+    const staff = await sessionOnce(PEOPLE.communityStaff);
+    const socialOrgs = await api('GET', '/organizations?kind=social_org&verified=true', { token: staff.token });
+    const centre = socialOrgs.json.find((o) => o.name_zh === '汉台区阳光社工服务中心');
+    assert.ok(centre, `the demo social organization exists: ${JSON.stringify(socialOrgs.json)}`);
+    const dispatched = await api('POST', `/needs/${need.id}/offers`, {
+      token: staff.token, body: { targets: [{ organization_id: centre.id }], response_minutes: 120 },
+    });
+    assert.equal(dispatched.status, 201, JSON.stringify(dispatched.json));
+    const offerId = dispatched.json[0].id;
+
+    // The social worker who runs the centre is no volunteer: the navigation still leads to its offers.
+    await logIn(page, PEOPLE.socialWorker);
+    await page.locator('#nav a[href="#/tasks"]').click();
+    const card = page.locator(`#my-offers [data-offer="${offerId}"]`);
+    await card.waitFor();
+    assert.match(await card.textContent(), /汉台区阳光社工服务中心/);
+    await screenIsClean(page, context, 'offers to a social organization (zh-CN)');
+    await card.locator(`[data-decline-offer="${offerId}"]`).click();
+    await page.locator('#offers-notice', { hasText: '已婉拒' }).waitFor();
+    const offers = await api('GET', `/needs/${need.id}/offers`, { token: staff.token });
+    assert.equal(offers.json.find((o) => o.id === offerId).status, 'declined');
+  });
+  await context.close();
+});

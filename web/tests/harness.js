@@ -15,9 +15,14 @@ export const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 /** The demo people the scenarios use (see `linli seed --demo`). */
 export const PEOPLE = {
   resident: '13900000008',
+  /** 陈晓东: a verified volunteer, admin of the demo volunteer team 东关社区志愿服务队. */
   volunteer: '13900000006',
+  /** 刘芳: a verified volunteer, a member of that team. */
+  teamMember: '13900000007',
   gridWorker: '13900000005',
   communityStaff: '13900000003',
+  /** 孙丽: a social worker, admin of the demo social organizations. */
+  socialWorker: '13900000004',
   /** The street admin who funds the demo subsidy programme and approves settlements. */
   streetAdmin: '13900000002',
   /** The platform admin, also the admin of the demo provider 安康 and the demo charity. */

@@ -159,7 +159,9 @@ impl NeedsApi {
     /// `listing=mine` (default): needs for or posted by you. `open`: waiting needs within
     /// your service radius, for verified volunteers, without personal data. `area`: needs in
     /// the areas you are staff or grid worker of. `claimed`: needs you claimed. Newest first;
-    /// page with `before` (the smallest id of the previous page).
+    /// page with `before` (the smallest id of the previous page). `disputed=true` keeps only
+    /// needs with an open dispute, e.g. `listing=area&disputed=true` for the disputes staff
+    /// resolve.
     #[oai(path = "/needs", method = "get", operation_id = "list_needs")]
     async fn list_needs(
         &self,
@@ -169,6 +171,9 @@ impl NeedsApi {
         listing: Query<NeedListing>,
         /// Only needs in this state.
         status: Query<Option<NeedStatusView>>,
+        /// Only needs with an open dispute (`true`).
+        #[oai(default)]
+        disputed: Query<bool>,
         /// Only needs with a smaller id.
         before: Query<Option<i64>>,
         /// Page size (1–200).
@@ -190,6 +195,7 @@ impl NeedsApi {
             auth.0.principal,
             listing,
             statuses,
+            disputed.0,
             before.0,
             limit.0,
         )

@@ -189,6 +189,7 @@ pub async fn recommended_needs(
             conn,
             &NeedScope::Within(vec![prefix]),
             &NeedStatus::CLAIMABLE,
+            false,
             None,
             RECOMMENDATION_POOL,
         )?;

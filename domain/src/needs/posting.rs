@@ -378,12 +378,14 @@ pub enum Listing {
     Claimed,
 }
 
-/// Lists needs for the caller, newest first.
+/// Lists needs for the caller, newest first; only those with an open dispute when `disputed`
+/// (staff find the disputes of their area so).
 pub async fn list(
     db: &Db,
     principal: Principal,
     listing: Listing,
     statuses: Vec<&'static str>,
+    disputed: bool,
     before: Option<i64>,
     limit: i64,
 ) -> Result<Vec<Need>, NeedError> {
@@ -425,7 +427,9 @@ pub async fn list(
                 (NeedScope::Within(prefixes), statuses)
             }
         };
-        Ok(store::list(conn, &scope, &statuses, before, limit)?)
+        Ok(store::list(
+            conn, &scope, &statuses, disputed, before, limit,
+        )?)
     })
     .await
 }

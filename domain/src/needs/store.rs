@@ -392,11 +392,13 @@ pub enum NeedScope {
     HelpedBy(UserId),
 }
 
-/// A page of needs in `scope`, newest first, optionally of some statuses, ids below `before`.
+/// A page of needs in `scope`, newest first, optionally of some statuses, only those with an
+/// open dispute when `disputed`, ids below `before`.
 pub fn list(
     conn: &mut AnyConnection,
     scope: &NeedScope,
     statuses: &[&'static str],
+    disputed: bool,
     before: Option<i64>,
     limit: i64,
 ) -> Result<Vec<Need>, StoreError> {
@@ -437,6 +439,12 @@ pub fn list(
     }
     if !statuses.is_empty() {
         query = query.filter(needs::status.eq_any(statuses.to_vec()));
+    }
+    if disputed {
+        let open = need_disputes::table
+            .filter(need_disputes::status.eq("open"))
+            .select(need_disputes::need_id);
+        query = query.filter(needs::id.eq_any(open));
     }
     if let Some(before) = before {
         query = query.filter(needs::id.lt(before));

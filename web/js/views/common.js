@@ -1,5 +1,5 @@
 // Pieces shared by the need screens: status badges, category names, need cards.
-import { get, h, t, currentLang, timeWindow } from '../core.js';
+import { get, h, t, currentLang, timeWindow, ZONE } from '../core.js';
 
 let categories = null;
 let pending = null;
@@ -53,4 +53,59 @@ export function needCard(need, extra = []) {
 export function needList(needs, emptyKey, extra = () => []) {
   if (!needs.length) return h('p', { class: 'empty' }, t(emptyKey));
   return h('ul', { class: 'needs' }, needs.map((n) => needCard(n, extra(n))));
+}
+
+/** Explanations worth telling a volunteer as a reason a need suits them. */
+const REASONS = [
+  'skills_all_held', 'skills_some_held', 'continuity_regular_helper', 'continuity_helped_before',
+  'distance_same_grid', 'distance_same_community', 'distance_same_street',
+  'availability_whole_window', 'availability_part_of_window',
+];
+
+/**
+ * Why a need is recommended: the score's favourable parts, biggest contribution first, as chips
+ * in the reader's language ("you have the skills for 陪伴", "same community", …).
+ */
+export function reasonChips(need, score, label) {
+  const chosen = score.parts
+    .filter((part) => REASONS.includes(part.explanation))
+    .sort((a, b) => b.contribution - a.contribution);
+  if (!chosen.length) return null;
+  return h('ul', { class: 'reasons', 'aria-label': label },
+    chosen.map((part) => h('li', { class: 'reason', 'data-reason': part.explanation },
+      t(`why.${part.explanation}`, { category: categoryName(need.category_id) }))));
+}
+
+const HOUR = 3600000;
+
+/** The Shanghai calendar date of an instant (YYYY-MM-DD), to tell today from tomorrow. */
+function shanghaiDate(ms) {
+  return new Intl.DateTimeFormat('en-CA', { timeZone: ZONE }).format(new Date(ms));
+}
+
+/** A time of day in Shanghai (HH:MM). */
+function clock(iso) {
+  return new Intl.DateTimeFormat(currentLang(), { timeZone: ZONE, hour: '2-digit', minute: '2-digit', hour12: false }).format(new Date(iso));
+}
+
+/**
+ * A reminder for a task that starts within a day ("starts in 2 h (today 14:00)", "tomorrow
+ * 09:00"), or while its window runs; null when it is further away or over.
+ */
+export function startsIn(start, end, now = Date.now()) {
+  const from = new Date(start).getTime();
+  const until = new Date(end).getTime();
+  if (now >= until) return null;
+  if (now >= from) return t('tasks.under_way', { end: clock(end) });
+  const ahead = from - now;
+  if (ahead > 24 * HOUR) return null;
+  const time = clock(start);
+  if (ahead < HOUR) return t('tasks.in_minutes', { minutes: Math.max(1, Math.round(ahead / 60000)), time });
+  if (shanghaiDate(from) === shanghaiDate(now)) return t('tasks.in_hours', { hours: Math.floor(ahead / HOUR), time });
+  return t('tasks.tomorrow', { hours: Math.floor(ahead / HOUR), time });
+}
+
+/** An organization's name in the language in use. */
+export function organizationLabel(organization) {
+  return currentLang() === 'en' && organization.name_en ? organization.name_en : organization.name_zh;
 }

@@ -1,5 +1,5 @@
 // Home: the big buttons for what this person does most, their active needs and their points.
-import { get, h, t, number, load, account, isStaff, isVolunteer } from '../core.js';
+import { get, h, t, number, load, account, isStaff, isVolunteer, myOrganizations } from '../core.js';
 import { setCategories, needList } from './common.js';
 
 /**
@@ -23,6 +23,7 @@ export function render(main) {
   const me = account();
   const actions = [['#/needs/new', 'home.post_need', 'primary']];
   if (isVolunteer()) actions.push(['#/open', 'home.find_needs', 'primary'], ['#/tasks', 'nav.tasks', 'secondary']);
+  else if (myOrganizations(['volunteer_team', 'social_org'], ['admin', 'leader']).length) actions.push(['#/tasks', 'home.offers', 'secondary']);
   if (isStaff()) actions.push(['#/staff', 'nav.staff', 'secondary'], ['#/staff/proxy', 'staff.proxy', 'secondary']);
   actions.push(['#/services', 'home.book_service', 'secondary'], ['#/needs', 'nav.my_needs', 'secondary'], ['#/points', 'nav.points', 'secondary']);
   const data = h('div');

@@ -1,17 +1,23 @@
 // Staff dashboard: the needs of their area that want attention — escalated first, then open
 // ones by start time, each unassigned one with a way to dispatch it from the ranked candidate
-// list — and a way to post a need for a resident who has no smartphone.
-import { get, h, t, load } from '../core.js';
+// list — a way to post a need for a resident who has no smartphone, and (for those who decide
+// them) the disputed volunteer tasks of the area.
+import { get, h, t, load, holds } from '../core.js';
 import { withCategories, needList } from './common.js';
 
 const WAITING = ['open', 'partially_assigned'];
+
+/** Roles that resolve disputes about volunteer tasks (grid workers see the needs but do not decide). */
+const DECIDERS = ['social_worker', 'community_staff', 'street_admin', 'platform_admin'];
 
 export function render(main) {
   const escalated = h('section', { 'aria-labelledby': 'escalated-h' });
   const open = h('section', { 'aria-labelledby': 'open-h' });
   const counts = h('div', { class: 'summary' });
   main.append(h('h1', {}, t('nav.staff')),
-    h('a', { href: '#/staff/proxy', class: 'button primary' }, t('staff.proxy')),
+    h('div', { class: 'actions' },
+      h('a', { href: '#/staff/proxy', class: 'button primary' }, t('staff.proxy')),
+      DECIDERS.some(holds) ? h('a', { href: '#/staff/disputes', class: 'button secondary', id: 'staff-disputes-link' }, t('staff.disputes')) : null),
     counts, escalated, open);
   load(counts, () => withCategories(get('/needs', { listing: 'area', limit: 200 })), (needs) => {
     const byStart = (a, b) => a.window_start.localeCompare(b.window_start);

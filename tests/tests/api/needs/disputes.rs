@@ -61,4 +61,33 @@ engine_tests! {
         assert_eq!(seen.json["claims"][0]["completed"], false);
         assert_eq!(seen.json["disputes"][0]["resolution"], "void");
     }
+
+    async fn staff_find_the_needs_of_their_area_with_an_open_dispute_until_it_is_resolved(app: TestApp) {
+        let (resident, need, staff, helper_token) = delivered(&app).await;
+        let id = need["id"].as_i64().expect("an id");
+        let ids = |reply: &linli_tests::Reply| -> Vec<i64> {
+            reply.json.as_array().expect("a list").iter().map(|n| n["id"].as_i64().expect("an id")).collect()
+        };
+        let disputed = "/api/v1/needs?listing=area&disputed=true";
+        let before = app.get_as(&staff, disputed).await;
+        assert_eq!(before.status, 200, "{}", before.text);
+        assert!(!ids(&before).contains(&id), "not disputed yet: {}", before.text);
+        let opened = app.post_as(&helper_token, &format!("/api/v1/needs/{id}/disputes"), &json!({"reason": "居民不在家"})).await;
+        assert_eq!(opened.status, 201, "{}", opened.text);
+        let listed = app.get_as(&staff, disputed).await;
+        assert_eq!(ids(&listed), vec![id], "only the disputed need: {}", listed.text);
+        let everything = app.get_as(&staff, "/api/v1/needs?listing=area&disputed=false").await;
+        assert!(ids(&everything).contains(&id), "{}", everything.text);
+        let (_, outsider) = app.staff("13900000095", linli_domain::access::Role::CommunityStaff, Some("-caoba")).await;
+        let elsewhere = app.get_as(&outsider, disputed).await;
+        assert_eq!(elsewhere.status, 200, "{}", elsewhere.text);
+        assert!(ids(&elsewhere).is_empty(), "another community sees none: {}", elsewhere.text);
+        let own = app.get_as(&resident, "/api/v1/needs?disputed=true").await;
+        assert_eq!(ids(&own), vec![id], "{}", own.text);
+        let path = format!("/api/v1/needs/{id}/disputes/{}/resolution", opened.json["id"]);
+        let resolved = app.post_as(&staff, &path, &json!({"resolution": "uphold", "reason": "电话核实"})).await;
+        assert_eq!(resolved.status, 200, "{}", resolved.text);
+        let after = app.get_as(&staff, disputed).await;
+        assert!(ids(&after).is_empty(), "resolved disputes leave the list: {}", after.text);
+    }
 }
