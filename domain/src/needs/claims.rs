@@ -94,17 +94,14 @@ pub async fn claim(
     waitlist: bool,
     now: NaiveDateTime,
 ) -> Result<Claimed, ClaimError> {
-    let checking = principal.clone();
+    // One pooled connection for both parts: the gates are read before the write lock is
+    // taken, so other claimers wait only for the short write, not for these reads.
     db.run(move |conn| {
-        let need = check_claimant(conn, &checking, id, now)?;
-        check_place(conn, &checking, &need)?;
+        let need = check_claimant(conn, &principal, id, now)?;
+        check_place(conn, &principal, &need)?;
         if !waitlist && need.status == NeedStatus::Assigned {
             return Err(ClaimError::Refused(Refusal::Full));
         }
-        Ok(())
-    })
-    .await?;
-    db.run(move |conn| {
         db::write(conn, |conn| {
             let need = store::get(conn, id)?.ok_or(ClaimError::NotFound)?;
             take(conn, &principal, &need, waitlist, now)

@@ -1,7 +1,9 @@
 //! Claim figures against the real server on loopback: exactly k winners among concurrent
 //! claimers in every trial, claim latency under that load against the bare guarded UPDATE run
-//! the same way, and the per-step latency of a whole need → claim → check-in → check-out →
-//! confirm loop with one client. Bounded in count; stops by itself.
+//! the same way — once in process, and once behind the same HTTP server (Linli's connection
+//! loop, a one-route poem endpoint, the same client), so the second ratio shows what claiming
+//! adds to one write request — and the per-step latency of a whole need → claim → check-in →
+//! check-out → confirm loop with one client. Bounded in count; stops by itself.
 //!
 //! `claims_bench [sqlite|postgres] [trials] [claimers] [loops]` (defaults: sqlite 1000 200 200).
 
@@ -11,6 +13,9 @@ use chrono::Utc;
 use linli_domain::db::{self, Db, PoolOptions};
 use linli_domain::needs::{NeedId, store};
 use linli_tests::{Engine, TestApp, spawn_app};
+use poem::http::StatusCode;
+use poem::web::{Data, Path};
+use poem::{EndpointExt, IntoResponse, Route, handler};
 use serde_json::{Value, json};
 
 fn percentile(sorted: &[Duration], q: f64) -> Duration {
@@ -35,6 +40,42 @@ fn need_body(headcount: usize, slot: i64) -> Value {
         "duration_minutes": 60,
         "headcount": headcount,
     })
+}
+
+/// The bare guarded UPDATE as an HTTP operation: 201 when a place was taken, 409 when full.
+#[handler]
+async fn take_place_bare(Path(id): Path<i64>, db: Data<&Db>) -> poem::Response {
+    let id = NeedId(id);
+    let taken =
+        db.0.run(move |conn| {
+            db::write(conn, |conn| {
+                store::take_place(conn, id, linli_domain::time::now_utc())
+            })
+        })
+        .await;
+    match taken {
+        Ok(Some(_)) => StatusCode::CREATED.into_response(),
+        Ok(None) => StatusCode::CONFLICT.into_response(),
+        Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+    }
+}
+
+/// Serves `take_place_bare` through Linli's own connection loop on an ephemeral port.
+async fn bare_server(db: Db) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("a port");
+    let address = format!("http://{}", listener.local_addr().expect("an address"));
+    let endpoint = Route::new()
+        .at("/bare/:id", poem::post(take_place_bare))
+        .data(db);
+    tokio::spawn(linli_api::server::serve(
+        listener,
+        endpoint,
+        std::future::pending(),
+        Duration::from_secs(1),
+    ));
+    address
 }
 
 async fn timed(app: &TestApp, request: reqwest::RequestBuilder) -> (Duration, u16, Value) {
@@ -67,8 +108,11 @@ async fn main() {
     )
     .expect("the baseline pool opens");
 
+    let bare_address = bare_server(baseline_db.clone()).await;
+
     let mut claim_latencies = Vec::new();
     let mut baseline_latencies = Vec::new();
+    let mut http_baseline_latencies = Vec::new();
     let started = Instant::now();
     for trial in 0..trials {
         let headcount = 1 + (trial as usize * 7) % 10;
@@ -139,6 +183,29 @@ async fn main() {
             headcount
         );
         baseline_latencies.extend(outcomes.iter().map(|(d, _)| *d));
+
+        // And behind the same HTTP server, from the same client, as many at once.
+        let behind_http = app
+            .send_as(
+                &resident,
+                app.client
+                    .post(format!("{}/api/v1/needs", app.address))
+                    .json(&need_body(headcount, 3 * trials + trial)),
+            )
+            .await;
+        let url = format!("{bare_address}/bare/{}", behind_http.json["id"]);
+        let replies = futures_util::future::join_all(
+            (0..claimers).map(|_| timed(&app, app.client.post(&url))),
+        )
+        .await;
+        assert_eq!(
+            replies
+                .iter()
+                .filter(|(_, status, _)| *status == 201)
+                .count(),
+            headcount
+        );
+        http_baseline_latencies.extend(replies.iter().map(|(d, _, _)| *d));
     }
     let claim_phase = started.elapsed();
 
@@ -149,7 +216,7 @@ async fn main() {
             app.client
                 .post(format!("{}/api/v1/needs", app.address))
                 .bearer_auth(&resident)
-                .json(&need_body(1, 2 * trials + i as i64)),
+                .json(&need_body(1, 4 * trials + i as i64)),
         )
         .await;
         assert_eq!(status, 201);
@@ -188,8 +255,10 @@ async fn main() {
     let mut out = Vec::new();
     claim_latencies.sort();
     baseline_latencies.sort();
+    http_baseline_latencies.sort();
     let claim_p99 = percentile(&claim_latencies, 0.99);
     let base_p99 = percentile(&baseline_latencies, 0.99);
+    let http_base_p99 = percentile(&http_baseline_latencies, 0.99);
     out.push(format!(
         "engine {engine:?}, {trials} trials x {claimers} concurrent claimers, headcount 1-10"
     ));
@@ -208,8 +277,17 @@ async fn main() {
         ms(base_p99)
     ));
     out.push(format!(
-        "claim p99 / UPDATE p99 (target <= 2)   {:.2}",
+        "bare UPDATE behind the same HTTP server p50 {}  p99 {}",
+        ms(percentile(&http_baseline_latencies, 0.5)),
+        ms(http_base_p99)
+    ));
+    out.push(format!(
+        "claim p99 / in-process UPDATE p99      {:.2}",
         claim_p99.as_secs_f64() / base_p99.as_secs_f64().max(1e-9)
+    ));
+    out.push(format!(
+        "claim p99 / UPDATE-over-HTTP p99 (target <= 2) {:.2}",
+        claim_p99.as_secs_f64() / http_base_p99.as_secs_f64().max(1e-9)
     ));
     let mut all: Vec<Duration> = steps.iter().map(|(_, d)| *d).collect();
     all.sort();
