@@ -111,10 +111,11 @@ pub(crate) fn lock_counter(
 }
 
 /// The end of the next range: the largest number after `settled` whose event happened before
-/// `end`, found by walking the provider's numbers down from `last` (only the events after the
-/// period end are read). An event is stamped with its transaction's clock and numbered when it
-/// takes the counter, so one stamped a moment after `end` can carry a smaller number than one
-/// stamped before it: it is settled in this batch, once, like the rest of the range.
+/// `end`, found by reading the provider's numbers down from `last` in windows of 256 by the
+/// primary key (only the events after the period end are read, whatever plan the engine
+/// picks). An event is stamped with its transaction's clock and numbered when it takes the
+/// counter, so one stamped a moment after `end` can carry a smaller number than one stamped
+/// before it: it is settled in this batch, once, like the rest of the range.
 pub(crate) fn range_end(
     conn: &mut AnyConnection,
     org: OrganizationId,
@@ -122,28 +123,30 @@ pub(crate) fn range_end(
     last: i64,
     end: NaiveDateTime,
 ) -> Result<i64, StoreError> {
-    const PAGE: i64 = 256;
+    const WINDOW: i64 = 256;
     let mut upper = last;
-    loop {
-        let page: Vec<(i64, NaiveDateTime)> = paid_settlement_entries::table
+    while upper > settled {
+        let lower = (upper - WINDOW).max(settled);
+        let window: Vec<(i64, NaiveDateTime)> = paid_settlement_entries::table
             .filter(paid_settlement_entries::organization_id.eq(org.0))
-            .filter(paid_settlement_entries::seq.gt(settled))
+            .filter(paid_settlement_entries::seq.gt(lower))
             .filter(paid_settlement_entries::seq.le(upper))
-            .order(paid_settlement_entries::seq.desc())
-            .limit(PAGE)
             .select((
                 paid_settlement_entries::seq,
                 paid_settlement_entries::happened_at,
             ))
             .load(conn)?;
-        if let Some((seq, _)) = page.iter().find(|(_, at)| *at < end) {
-            return Ok(*seq);
+        if let Some(seq) = window
+            .iter()
+            .filter(|(_, at)| *at < end)
+            .map(|(seq, _)| *seq)
+            .max()
+        {
+            return Ok(seq);
         }
-        match page.last() {
-            Some((seq, _)) if page.len() as i64 == PAGE => upper = seq - 1,
-            _ => return Ok(settled),
-        }
+        upper = lower;
     }
+    Ok(settled)
 }
 
 /// Whether `org` has an event after `settled` that happened before `end`: what [`range_end`]

@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 
 use super::*;
 
-/// Every batch of the scene's provider with its lines, oldest first.
+/// Every batch of the scene's provider with its lines, in the order they were drafted.
 async fn batches(app: &TestApp, scene: &Scene) -> Vec<Value> {
     let list = app
         .get_as(
@@ -19,13 +19,18 @@ async fn batches(app: &TestApp, scene: &Scene) -> Vec<Value> {
         )
         .await;
     assert_eq!(list.status, 200, "{}", list.text);
+    let mut ids: Vec<i64> = list
+        .json
+        .as_array()
+        .expect("batches")
+        .iter()
+        .map(|b| b["id"].as_i64().expect("an id"))
+        .collect();
+    ids.sort_unstable();
     let mut out = Vec::new();
-    for batch in list.json.as_array().expect("batches").iter().rev() {
+    for batch in ids {
         let read = app
-            .get_as(
-                &scene.street,
-                &format!("/api/v1/settlements/{}", batch["id"]),
-            )
+            .get_as(&scene.street, &format!("/api/v1/settlements/{batch}"))
             .await;
         assert_eq!(read.status, 200, "{}", read.text);
         out.push(read.json);
@@ -267,6 +272,108 @@ engine_tests! {
         assert_eq!(sums["subsidy"], fen(&claim.json["total"]), "{}", claim.text);
         assert_eq!(sums["gross"], sums["subsidy"] + sums["points"] + sums["copay"]);
         assert_eq!(settle_all(&app, last, last + TimeDelta::days(7)).await, 0, "nothing left to settle");
+        assert_books_sound(&app).await;
+    }
+}
+
+/// Runs SQL of the engine under test on the app's database.
+async fn run_sql(app: &TestApp, postgres: &str, sqlite: &str) {
+    let sql = match app.engine {
+        linli_tests::Engine::Postgres => postgres,
+        linli_tests::Engine::Sqlite => sqlite,
+    }
+    .to_owned();
+    app.db()
+        .run(move |conn| {
+            use diesel::connection::SimpleConnection;
+            conn.batch_execute(&sql)
+                .map_err(linli_domain::db::StoreError::from)
+        })
+        .await
+        .expect("the SQL runs");
+}
+
+/// What an older version wrote when it drafted a batch: the batch, every confirmed order and
+/// refund not yet in one marked with its id, and the totals of what it marked.
+fn older_batch() -> String {
+    let sum = |money: &str, refunds: &str| {
+        format!(
+            "((SELECT COALESCE(SUM({money}), 0) FROM paid_order_money m WHERE m.settlement_id = s.id) \
+             - (SELECT COALESCE(SUM({refunds}), 0) FROM paid_refunds r WHERE r.settlement_id = s.id))"
+        )
+    };
+    let (gross, copay, commission) = (
+        sum("gross_fen", "amount_fen"),
+        sum("copay_fen", "copay_fen"),
+        sum("commission_fen", "commission_fen"),
+    );
+    format!(
+        "INSERT INTO paid_settlements (organization_id, period_start, period_end, state, line_count, \
+             gross_fen, subsidy_fen, points_fen, copay_fen, commission_fen, net_fen, created_at) \
+         SELECT organization_id, '2030-01-01 00:00:00', '2030-01-08 00:00:00', 'draft', 0, 0, 0, 0, \
+             0, 0, 0, '2030-01-08 00:00:00' FROM paid_orders WHERE id = (SELECT MIN(id) FROM paid_orders); \
+         UPDATE paid_order_money SET settlement_id = (SELECT MAX(id) FROM paid_settlements) \
+         WHERE settlement_id IS NULL AND confirmed_at IS NOT NULL; \
+         UPDATE paid_refunds SET settlement_id = (SELECT MAX(id) FROM paid_settlements) \
+         WHERE settlement_id IS NULL; \
+         UPDATE paid_settlements AS s SET \
+             line_count = (SELECT COUNT(*) FROM paid_order_money m WHERE m.settlement_id = s.id) \
+                 + (SELECT COUNT(*) FROM paid_refunds r WHERE r.settlement_id = s.id), \
+             gross_fen = {gross}, subsidy_fen = {}, points_fen = {}, copay_fen = {copay}, \
+             commission_fen = {commission}, net_fen = {gross} - {copay} - {commission} \
+         WHERE s.id = (SELECT MAX(id) FROM paid_settlements);",
+        sum("subsidy_fen", "subsidy_fen"),
+        sum("points_fen", "points_fen"),
+    )
+}
+
+engine_tests! {
+    async fn batches_written_by_an_older_version_read_the_same_and_settling_goes_on_after_the_migration(app: TestApp) {
+        let scene = scene(&app).await;
+        let offering = offering(&app, &scene).await;
+        let program = programme(&app, &scene, json!({})).await;
+        let (_, token) = elder(&app, &scene, "13800000200", 500).await;
+        let first_order = confirmed_order(&app, &scene, &token, offering, "o-1", 100).await;
+        let now = Utc::now();
+        let drafted = app.post_as(&scene.street, "/api/v1/settlements", &json!({"organization_id": scene.org, "period_start": (now - TimeDelta::days(1)).to_rfc3339(), "period_end": now.to_rfc3339()})).await;
+        assert_eq!(drafted.status, 201, "{}", drafted.text);
+        let first = drafted.json["id"].as_i64().expect("an id");
+        let refund = post_keyed(&app, &scene.provider, &format!("/api/v1/orders/{}/refunds", first_order["id"]), "r-1", &json!({"amount": "13.65", "reason": "少做了一刻钟"})).await;
+        assert_eq!(refund.status, 201, "{}", refund.text);
+        let second_order = confirmed_order(&app, &scene, &token, offering, "o-2", 0).await;
+        let statement = app.get_as(&scene.street, &format!("/api/v1/settlements/{first}")).await;
+        let csv = app.get_as(&scene.street, &format!("/api/v1/settlements/{first}/statement.csv")).await;
+        // Back to the marks, as the previous version kept them, and a batch drafted by it.
+        run_sql(&app, include_str!("../../../../migrations/postgres/2026-12-08-600000_settlement_ranges/down.sql"), include_str!("../../../../migrations/sqlite/2026-12-08-600000_settlement_ranges/down.sql")).await;
+        let older = older_batch();
+        run_sql(&app, &older, &older).await;
+        run_sql(&app, include_str!("../../../../migrations/postgres/2026-12-08-600000_settlement_ranges/up.sql"), include_str!("../../../../migrations/sqlite/2026-12-08-600000_settlement_ranges/up.sql")).await;
+        let all = batches(&app, &scene).await;
+        assert_eq!(all.len(), 2);
+        assert_eq!(all[0], statement.json, "the batch reads as it did");
+        let again = app.get_as(&scene.street, &format!("/api/v1/settlements/{first}/statement.csv")).await;
+        assert_eq!(again.text, csv.text);
+        let older = &all[1];
+        let older_id = older["settlement"]["id"].as_i64().expect("an id");
+        let kinds: Vec<(&str, i64)> = older["lines"].as_array().expect("lines").iter().map(|l| (l["kind"].as_str().expect("a kind"), l["order_id"].as_i64().expect("an order"))).collect();
+        assert_eq!(kinds, vec![("order", second_order["id"].as_i64().expect("an id")), ("refund", first_order["id"].as_i64().expect("an id"))], "{older}");
+        for field in ["gross", "subsidy", "points", "copay", "commission", "net"] {
+            assert_eq!(line_sum(older["lines"].as_array().expect("lines"), field), fen(&older["settlement"]["totals"][field]), "{field} adds up");
+        }
+        for (order, batch) in [(&first_order, first), (&second_order, older_id)] {
+            let seen = app.get_as(&token, &format!("/api/v1/orders/{}", order["id"])).await;
+            assert_eq!(seen.json["settlement_id"].as_i64(), Some(batch), "{}", seen.text);
+        }
+        let claim = app.get_as(&scene.street, &format!("/api/v1/subsidy-programs/{program}/claim")).await;
+        let claimed: Vec<Option<i64>> = claim.json["lines"].as_array().expect("lines").iter().map(|l| l["settlement_id"].as_i64()).collect();
+        assert_eq!(claimed, vec![Some(first), Some(older_id), Some(older_id)], "{}", claim.text);
+        let third_order = confirmed_order(&app, &scene, &token, offering, "o-3", 0).await;
+        let later = Utc::now().naive_utc() + TimeDelta::minutes(1);
+        assert_eq!(settle_all(&app, now.naive_utc(), later).await, 1);
+        let all = batches(&app, &scene).await;
+        let newest: Vec<i64> = all[2]["lines"].as_array().expect("lines").iter().map(|l| l["order_id"].as_i64().expect("an order")).collect();
+        assert_eq!(newest, vec![third_order["id"].as_i64().expect("an id")], "only what came after: {}", all[2]);
+        assert_eq!(settle_all(&app, later, later + TimeDelta::days(7)).await, 0);
         assert_books_sound(&app).await;
     }
 }
