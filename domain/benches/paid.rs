@@ -87,9 +87,7 @@ fn setup(conn: &mut db::AnyConnection, count: i64) -> i64 {
         ),
         // What each confirmation wrote in its transaction: the next number of the provider's
         // settlement sequence and the entry with the order's amounts.
-        format!(
-            "INSERT INTO paid_settlement_entries (organization_id, seq, kind, order_id, gross_fen, subsidy_fen, points_fen, copay_fen, commission_fen, happened_at) SELECT 1, order_id, 'order', order_id, gross_fen, subsidy_fen, points_fen, copay_fen, commission_fen, confirmed_at FROM paid_order_money"
-        ),
+        "INSERT INTO paid_settlement_entries (organization_id, seq, kind, order_id, gross_fen, subsidy_fen, points_fen, copay_fen, commission_fen, happened_at) SELECT 1, order_id, 'order', order_id, gross_fen, subsidy_fen, points_fen, copay_fen, commission_fen, confirmed_at FROM paid_order_money".to_owned(),
         format!(
             "INSERT INTO paid_settlement_counters (organization_id, last_seq, settled_seq) VALUES (1, {count}, 0)"
         ),

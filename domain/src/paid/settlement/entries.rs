@@ -175,6 +175,16 @@ pub(crate) fn unsettled(conn: &mut AnyConnection) -> Result<Vec<(i64, i64, i64)>
         .load(conn)?)
 }
 
+/// A count and five sums, as an aggregate returns them.
+type CountAndSums = (
+    i64,
+    Option<i64>,
+    Option<i64>,
+    Option<i64>,
+    Option<i64>,
+    Option<i64>,
+);
+
 /// The count and totals of the entries in `(from, to]`: one aggregate over the primary key's
 /// range.
 pub(crate) fn sums(
@@ -184,14 +194,7 @@ pub(crate) fn sums(
     to: i64,
 ) -> Result<(i64, Totals), StoreError> {
     let sum = |column: &str| sql::<Nullable<BigInt>>(&format!("CAST(SUM({column}) AS BIGINT)"));
-    let row: (
-        i64,
-        Option<i64>,
-        Option<i64>,
-        Option<i64>,
-        Option<i64>,
-        Option<i64>,
-    ) = paid_settlement_entries::table
+    let row: CountAndSums = paid_settlement_entries::table
         .filter(paid_settlement_entries::organization_id.eq(org.0))
         .filter(paid_settlement_entries::seq.gt(from))
         .filter(paid_settlement_entries::seq.le(to))
