@@ -71,20 +71,33 @@ INSERT INTO paid_settlement_entries (organization_id, seq, kind, order_id, refun
 SELECT organization_id, seq, kind, order_id, refund_id, gross_fen, subsidy_fen, points_fen,
     copay_fen, commission_fen, happened_at
 FROM settlement_backfill;
+-- Settled rows were numbered first, batch by batch, so each batch's rows are one run of
+-- numbers; a batch that marked nothing gets an empty range where the previous one ended.
+CREATE TEMP TABLE settlement_backfill_ranges AS
+SELECT settlement_id, organization_id, MIN(seq) - 1 AS from_seq, MAX(seq) AS to_seq
+FROM settlement_backfill WHERE settlement_id IS NOT NULL
+GROUP BY settlement_id, organization_id;
+CREATE INDEX settlement_backfill_ranges_id ON settlement_backfill_ranges (settlement_id);
 UPDATE paid_settlements SET
-    from_seq = (SELECT COUNT(*) FROM settlement_backfill b
-        WHERE b.organization_id = paid_settlements.organization_id
-        AND b.settlement_id < paid_settlements.id),
-    to_seq = (SELECT COUNT(*) FROM settlement_backfill b
-        WHERE b.organization_id = paid_settlements.organization_id
-        AND b.settlement_id <= paid_settlements.id);
+    from_seq = COALESCE((SELECT r.from_seq FROM settlement_backfill_ranges r
+            WHERE r.settlement_id = paid_settlements.id),
+        (SELECT MAX(r.to_seq) FROM settlement_backfill_ranges r
+            WHERE r.organization_id = paid_settlements.organization_id
+            AND r.settlement_id < paid_settlements.id), 0),
+    to_seq = COALESCE((SELECT r.to_seq FROM settlement_backfill_ranges r
+            WHERE r.settlement_id = paid_settlements.id),
+        (SELECT MAX(r.to_seq) FROM settlement_backfill_ranges r
+            WHERE r.organization_id = paid_settlements.organization_id
+            AND r.settlement_id < paid_settlements.id), 0);
 INSERT INTO paid_settlement_counters (organization_id, last_seq, settled_seq)
-SELECT p.organization_id,
-    (SELECT COUNT(*) FROM settlement_backfill b WHERE b.organization_id = p.organization_id),
-    COALESCE((SELECT MAX(s.to_seq) FROM paid_settlements s
-        WHERE s.organization_id = p.organization_id), 0)
+SELECT p.organization_id, COALESCE(e.last_seq, 0), COALESCE(s.settled_seq, 0)
 FROM (SELECT organization_id FROM settlement_backfill
-    UNION SELECT organization_id FROM paid_settlements) p;
+    UNION SELECT organization_id FROM paid_settlements) p
+LEFT JOIN (SELECT organization_id, MAX(seq) AS last_seq FROM settlement_backfill
+    GROUP BY organization_id) e ON e.organization_id = p.organization_id
+LEFT JOIN (SELECT organization_id, MAX(to_seq) AS settled_seq FROM paid_settlements
+    GROUP BY organization_id) s ON s.organization_id = p.organization_id;
+DROP TABLE temp.settlement_backfill_ranges;
 DROP TABLE temp.settlement_backfill;
 
 -- Non-empty ranges of one provider start where the previous one ended (the counter's guarded
