@@ -350,6 +350,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     paid_settlements,
     paid_settlement_reviews,
     paid_settlement_lines,
+    paid_settlement_counters,
+    paid_settlement_entries,
 );
 
 diesel::table! {
@@ -1435,8 +1437,6 @@ diesel::table! {
         cancellation_fee_fen -> BigInt,
         /// The points ledger transfer that paid part, reversed when the order ends undelivered.
         points_transfer_id -> Nullable<BigInt>,
-        /// The batch that settled the order (or its fee), set once by a guarded statement.
-        settlement_id -> Nullable<BigInt>,
         /// When the money moved; settlement takes confirmed orders by it.
         confirmed_at -> Nullable<Timestamp>,
         /// The commission on the late-cancellation fee, settled with it.
@@ -1602,8 +1602,6 @@ diesel::table! {
         recorded_by -> Nullable<BigInt>,
         /// The recorder's scoped key, so a retry finds the refund.
         idempotency_key -> Text,
-        /// The batch that settled it, set once.
-        settlement_id -> Nullable<BigInt>,
         /// When it was made; late refunds roll into the next batch by it.
         created_at -> Timestamp,
     }
@@ -1652,6 +1650,54 @@ diesel::table! {
         net_fen -> BigInt,
         /// When it was drafted.
         created_at -> Timestamp,
+        /// The provider's settlement entries it holds start after this number.
+        from_seq -> BigInt,
+        /// ... and end with this one: the range `(from_seq, to_seq]`, which starts where the
+        /// provider's previous batch ended.
+        to_seq -> BigInt,
+    }
+}
+
+diesel::table! {
+    /// Per provider: the last settlement entry number given out and the last one settled.
+    /// Taking a number or drafting a batch updates this row, which orders them per provider.
+    paid_settlement_counters (organization_id) {
+        /// The provider.
+        organization_id -> BigInt,
+        /// The last number given to an entry.
+        last_seq -> BigInt,
+        /// The `to_seq` of the provider's last batch.
+        settled_seq -> BigInt,
+    }
+}
+
+diesel::table! {
+    /// Append-only: each settleable event of a provider — an order confirmed, a late
+    /// cancellation's fee, a refund — numbered in the transaction that made it settleable,
+    /// with the amounts its statement line shows (refunds negative).
+    paid_settlement_entries (organization_id, seq) {
+        /// The provider.
+        organization_id -> BigInt,
+        /// Its number in the provider's sequence; a batch holds a range of them.
+        seq -> BigInt,
+        /// `order`, `refund` or `cancellation_fee`.
+        kind -> Text,
+        /// The order.
+        order_id -> BigInt,
+        /// The refund, for a refund.
+        refund_id -> Nullable<BigInt>,
+        /// Gross (the fee for a fee; negative for a refund).
+        gross_fen -> BigInt,
+        /// Subsidy part.
+        subsidy_fen -> BigInt,
+        /// Points value part.
+        points_fen -> BigInt,
+        /// Co-payment part.
+        copay_fen -> BigInt,
+        /// Commission.
+        commission_fen -> BigInt,
+        /// When it became settleable: confirmation, cancellation or refund.
+        happened_at -> Timestamp,
     }
 }
 

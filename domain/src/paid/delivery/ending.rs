@@ -12,6 +12,8 @@ use crate::db::{self, Db};
 use crate::paid::books::{self, MoneyOwner, Movement};
 use crate::paid::money::{Fen, share};
 use crate::paid::orders::{OrderError, publish};
+use crate::paid::settlement::entries::{self, NewEntry};
+use crate::paid::settlement::{LineKind, Totals};
 use crate::paid::states::{Action, OrderState};
 use crate::paid::store::{self, MoneyChanges, Overdue};
 use crate::paid::{Order, OrderId};
@@ -86,6 +88,27 @@ pub async fn cancel_order(
                 },
             )?;
             mark_ended(conn, id, reason.clone(), false, now)?;
+            if fee.0 > 0 {
+                // The fee is settleable from now on, as a line of its own.
+                entries::record(
+                    conn,
+                    order.organization,
+                    &NewEntry {
+                        kind: LineKind::CancellationFee,
+                        order_id: id.0,
+                        refund_id: None,
+                        totals: Totals {
+                            gross: fee,
+                            subsidy: Fen::ZERO,
+                            points: Fen::ZERO,
+                            copay: fee,
+                            commission,
+                            net: Fen(-commission.0),
+                        },
+                        at: now,
+                    },
+                )?;
+            }
             let done = load(conn, id)?;
             publish(conn, now, done.organization, Event::OrderCancelled, &done)?;
             Ok(done)

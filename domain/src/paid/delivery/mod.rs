@@ -11,6 +11,8 @@ use chrono_tz::Tz;
 use super::books::{self, MoneyOwner, Movement};
 use super::offerings::{ProviderActor, check_provider};
 use super::orders::{OrderError, publish};
+use super::settlement::entries::{self, NewEntry};
+use super::settlement::{LineKind, Totals};
 use super::states::{Action, OrderState, apply};
 use super::store::{self, MoneyChanges, ProgressChanges};
 use super::{Order, OrderId};
@@ -152,6 +154,26 @@ pub fn post_confirmed(
         &MoneyChanges {
             confirmed_at: Some(now),
             ..Default::default()
+        },
+    )?;
+    // Settleable from now on: the order takes its number in the provider's sequence last, so
+    // the provider's counter row is held only until this transaction commits.
+    entries::record(
+        conn,
+        order.organization,
+        &NewEntry {
+            kind: LineKind::Order,
+            order_id: id,
+            refund_id: None,
+            totals: Totals {
+                gross: order.gross,
+                subsidy: order.subsidy,
+                points: order.points_value,
+                copay: order.copay,
+                commission: order.commission,
+                net: order.net,
+            },
+            at: now,
         },
     )?;
     Ok(())

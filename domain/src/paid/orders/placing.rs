@@ -112,7 +112,6 @@ fn place(
             refunded_fen: 0,
             cancellation_fee_fen: 0,
             points_transfer_id: None,
-            settlement_id: None,
             confirmed_at: None,
             cancellation_commission_fen: 0,
         },

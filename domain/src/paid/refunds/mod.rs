@@ -10,6 +10,8 @@ use diesel::prelude::*;
 use super::books::{self, MoneyOwner, Movement};
 use super::money::Fen;
 use super::orders::OrderError;
+use super::settlement::entries::{self, NewEntry};
+use super::settlement::{LineKind, Totals};
 use super::split::{Refundable, refund_split};
 use super::states::OrderState;
 use super::store;
@@ -217,6 +219,27 @@ pub fn refund_in(
         )?;
     }
     give_points_back(conn, order, refund, parts.points, left.points, now)?;
+    // Settleable from now on, in the provider's next batch, with the amounts negative.
+    let gross = Fen(-amount.0);
+    let (copay, commission) = (Fen(-parts.copay.0), Fen(-parts.commission.0));
+    entries::record(
+        conn,
+        order.organization,
+        &NewEntry {
+            kind: LineKind::Refund,
+            order_id: id.0,
+            refund_id: Some(refund),
+            totals: Totals {
+                gross,
+                subsidy: Fen(-parts.subsidy.0),
+                points: Fen(-parts.points_value.0),
+                copay,
+                commission,
+                net: Fen(gross.0 - copay.0 - commission.0),
+            },
+            at: now,
+        },
+    )?;
     let split = parts.clone();
     Ok((
         store::order(conn, id)?.ok_or(OrderError::NotFound)?,

@@ -50,13 +50,11 @@ pub async fn claim_statement(
                 paid_order_subsidies::amount_fen,
             ))
             .load(conn)?;
-        let settled: Vec<(i64, Option<i64>)> = paid_order_money::table
-            .filter(
-                paid_order_money::order_id.eq_any(orders.iter().map(|o| o.0).collect::<Vec<_>>()),
-            )
-            .select((paid_order_money::order_id, paid_order_money::settlement_id))
-            .load(conn)?;
-        let refunds: Vec<(i64, i64, i64, Option<i64>)> = paid_refund_subsidies::table
+        let settled = super::entries::batches_of_orders(
+            conn,
+            &orders.iter().map(|o| o.0).collect::<Vec<_>>(),
+        )?;
+        let refunds: Vec<(i64, i64, i64)> = paid_refund_subsidies::table
             .inner_join(paid_refunds::table)
             .filter(paid_refund_subsidies::program_id.eq(program.0))
             .order(paid_refunds::id)
@@ -64,26 +62,29 @@ pub async fn claim_statement(
                 paid_refunds::order_id,
                 paid_refunds::id,
                 paid_refund_subsidies::amount_fen,
-                paid_refunds::settlement_id,
             ))
             .load(conn)?;
+        let refunds_settled = super::entries::batches_of_refunds(
+            conn,
+            &refunds.iter().map(|r| r.1).collect::<Vec<_>>(),
+        )?;
         let mut lines: Vec<ClaimLine> = orders
             .into_iter()
             .map(|(order_id, amount)| ClaimLine {
                 order_id,
                 refund_id: None,
                 amount: Fen(amount),
-                settlement: settled.iter().find(|s| s.0 == order_id).and_then(|s| s.1),
+                settlement: settled.iter().find(|s| s.0 == order_id).map(|s| s.1),
             })
             .collect();
         lines.extend(
             refunds
                 .into_iter()
-                .map(|(order_id, refund, amount, settlement)| ClaimLine {
+                .map(|(order_id, refund, amount)| ClaimLine {
                     order_id,
                     refund_id: Some(refund),
                     amount: Fen(-amount),
-                    settlement,
+                    settlement: refunds_settled.iter().find(|s| s.0 == refund).map(|s| s.1),
                 }),
         );
         let total = Fen(lines.iter().map(|l| l.amount.0).sum());

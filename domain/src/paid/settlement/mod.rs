@@ -1,11 +1,13 @@
-//! Settlement: one batch per provider and period claims every confirmed, unsettled order,
-//! every late-cancellation fee and every unsettled refund (late refunds roll into the next
-//! batch) by guarded statements that set the row's batch only where none is set — so every
-//! order is settled exactly once, and a second run for the same provider and period finds the
-//! first batch. A batch's lines are the rows it claimed, read by its id (a trigger keeps a
-//! settled row's amounts and batch unchanged). The period is the provider's contract's (weekly
-//! or monthly). Batches go draft → approved (a street admin over the provider's communities) →
-//! paid (reference recorded; the net leaves the provider's account).
+//! Settlement: one batch per provider and period settles every confirmed order, late-
+//! cancellation fee and refund of the provider not settled before (late refunds roll into the
+//! next batch). Each of those events took the next number of the provider's settlement
+//! sequence when it became settleable ([`entries`]); a batch owns the contiguous range of
+//! numbers after the provider's previous batch, up to the last event before the period end, so
+//! every event is settled exactly once without marking its row, and a second run for the same
+//! provider and period finds the first batch. A batch's lines and totals are read from its
+//! range. The period is the provider's contract's (weekly or monthly). Batches go draft →
+//! approved (a street admin over the provider's communities) → paid (reference recorded; the
+//! net leaves the provider's account).
 //!
 //! This module holds the types and the rows; [`drafting`] gathers batches, [`review`] approves
 //! and pays them, [`reading`] shows them, [`claims`] writes statements and programme claims.
@@ -20,7 +22,7 @@ use super::offerings::OfferingError;
 use crate::accounts::UserId;
 use crate::db::{AnyConnection, StoreError, TransactionError};
 use crate::organizations::OrganizationId;
-use crate::schema::{paid_order_money, paid_refunds, paid_settlement_reviews, paid_settlements};
+use crate::schema::{paid_settlement_reviews, paid_settlements};
 
 /// Where a batch stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -103,6 +105,8 @@ pub struct Settlement {
     pub paid: Option<(Option<UserId>, String, NaiveDateTime)>,
     /// When it was drafted.
     pub created_at: NaiveDateTime,
+    /// The provider's settlement entries it holds: numbers after the first, up to the second.
+    pub range: (i64, i64),
 }
 
 /// What a line settles.
@@ -215,6 +219,8 @@ pub(crate) type SettlementRow = (
     i64,
     i64,
     NaiveDateTime,
+    i64,
+    i64,
 );
 
 #[expect(
@@ -235,6 +241,8 @@ pub(crate) const SETTLEMENT_COLUMNS: (
     paid_settlements::commission_fen,
     paid_settlements::net_fen,
     paid_settlements::created_at,
+    paid_settlements::from_seq,
+    paid_settlements::to_seq,
 ) = (
     paid_settlements::id,
     paid_settlements::organization_id,
@@ -249,6 +257,8 @@ pub(crate) const SETTLEMENT_COLUMNS: (
     paid_settlements::commission_fen,
     paid_settlements::net_fen,
     paid_settlements::created_at,
+    paid_settlements::from_seq,
+    paid_settlements::to_seq,
 );
 
 /// Who approved and who paid a batch, as stored.
@@ -298,6 +308,7 @@ pub(crate) fn settlement_of(
         approved: review.as_ref().map(|v| (UserId(v.0), v.1)),
         paid: review.and_then(|v| Some((v.2.map(UserId), v.3?, v.4?))),
         created_at: r.12,
+        range: (r.13, r.14),
     })
 }
 
@@ -315,84 +326,17 @@ pub fn settlement(
 }
 
 /// A batch's lines: its orders, then its late-cancellation fees (each by order), then its
-/// refunds — the rows the batch claimed, read by its id.
+/// refunds — the entries of its range.
 pub fn lines(
     conn: &mut AnyConnection,
-    id: SettlementId,
+    batch: &Settlement,
 ) -> Result<Vec<SettlementLine>, StoreError> {
-    let claimed = || {
-        paid_order_money::table
-            .filter(paid_order_money::settlement_id.eq(id.0))
-            .order(paid_order_money::order_id)
-    };
-    let orders: Vec<(i64, i64, i64, i64, i64, i64)> = claimed()
-        .filter(paid_order_money::confirmed_at.is_not_null())
-        .select((
-            paid_order_money::order_id,
-            paid_order_money::gross_fen,
-            paid_order_money::subsidy_fen,
-            paid_order_money::points_fen,
-            paid_order_money::copay_fen,
-            paid_order_money::commission_fen,
-        ))
-        .load(conn)?;
-    let fees: Vec<(i64, i64, i64)> = claimed()
-        .filter(paid_order_money::confirmed_at.is_null())
-        .select((
-            paid_order_money::order_id,
-            paid_order_money::cancellation_fee_fen,
-            paid_order_money::cancellation_commission_fen,
-        ))
-        .load(conn)?;
-    let refunds: Vec<(i64, i64, i64, i64, i64, i64, i64)> = paid_refunds::table
-        .filter(paid_refunds::settlement_id.eq(id.0))
-        .order(paid_refunds::id)
-        .select((
-            paid_refunds::order_id,
-            paid_refunds::id,
-            paid_refunds::amount_fen,
-            paid_refunds::subsidy_fen,
-            paid_refunds::points_fen,
-            paid_refunds::copay_fen,
-            paid_refunds::commission_fen,
-        ))
-        .load(conn)?;
-    let line = |kind, order_id, refund_id, amounts: [i64; 5]| {
-        let [gross, subsidy, points, copay, commission] = amounts;
-        SettlementLine {
-            kind,
-            order_id,
-            refund_id,
-            totals: Totals {
-                gross: Fen(gross),
-                subsidy: Fen(subsidy),
-                points: Fen(points),
-                copay: Fen(copay),
-                commission: Fen(commission),
-                net: Fen(gross - copay - commission),
-            },
-        }
-    };
-    let mut out = Vec::with_capacity(orders.len() + fees.len() + refunds.len());
-    out.extend(
-        orders
-            .into_iter()
-            .map(|(o, g, s, p, c, m)| line(LineKind::Order, o, None, [g, s, p, c, m])),
-    );
-    out.extend(
-        fees.into_iter()
-            .map(|(o, fee, m)| line(LineKind::CancellationFee, o, None, [fee, 0, 0, fee, m])),
-    );
-    out.extend(
-        refunds
-            .into_iter()
-            .map(|(o, r, a, s, p, c, m)| line(LineKind::Refund, o, Some(r), [-a, -s, -p, -c, -m])),
-    );
-    Ok(out)
+    entries::lines_in(conn, batch.organization, batch.range.0, batch.range.1)
 }
 
 mod claims;
 mod drafting;
+pub(crate) mod entries;
 mod reading;
 mod review;
 

@@ -87,7 +87,7 @@ pub async fn get_settlement(
     db.run(move |conn| {
         let batch = settlement(conn, id)?.ok_or(SettlementError::NotFound)?;
         check_reader(conn, &reader, batch.organization)?;
-        let lines = lines(conn, id)?;
+        let lines = lines(conn, &batch)?;
         Ok((batch, lines))
     })
     .await

@@ -67,8 +67,6 @@ pub struct MoneyRow {
     pub cancellation_fee_fen: i64,
     /// The points transfer.
     pub points_transfer_id: Option<i64>,
-    /// The settling batch.
-    pub settlement_id: Option<i64>,
     /// When confirmed.
     pub confirmed_at: Option<NaiveDateTime>,
     /// Commission on the late-cancellation fee.
@@ -193,6 +191,7 @@ fn order_of(
     money: MoneyRow,
     progress: ProgressRow,
     subsidies: Vec<(ProgramId, Fen)>,
+    settlement: Option<i64>,
 ) -> Result<Order, StoreError> {
     Ok(Order {
         id: OrderId(row.id),
@@ -232,7 +231,7 @@ fn order_of(
         completed_at: progress.completed_at,
         confirmed_at: money.confirmed_at,
         ended_at: progress.ended_at,
-        settlement: money.settlement_id.map(SettlementId),
+        settlement: settlement.map(SettlementId),
         created_at: row.created_at,
     })
 }
@@ -245,6 +244,7 @@ pub(super) fn with_subsidies(
     let mut all: Vec<(i64, i64, i64)> = Vec::new();
     let mut moneys: Vec<MoneyRow> = Vec::new();
     let mut progresses: Vec<ProgressRow> = Vec::new();
+    let settled = crate::paid::settlement::entries::batches_of_orders(conn, &ids)?;
     for chunk in ids.chunks(500) {
         all.extend(
             paid_order_subsidies::table
@@ -290,7 +290,8 @@ pub(super) fn with_subsidies(
                 .find(|p| p.order_id == row.id)
                 .cloned()
                 .ok_or_else(|| corrupt("order without progress"))?;
-            order_of(row, money, progress, subsidies)
+            let settlement = settled.iter().find(|s| s.0 == row.id).map(|s| s.1);
+            order_of(row, money, progress, subsidies, settlement)
         })
         .collect()
 }

@@ -1,15 +1,16 @@
 //! Paid services over HTTP on both engines: an order from the quote to a paid settlement with
 //! every total adding up, bad inputs that move nothing, races that must never overspend or
-//! double-count, and the partner API.
+//! double-count, every event settled exactly once, and the partner API.
 
 mod fees;
 mod flow;
 mod jobs;
+mod once;
 mod outcomes;
 mod races;
 mod terms;
 
-use chrono::{TimeDelta, Utc};
+use chrono::{TimeDelta, Timelike, Utc};
 use linli_domain::access::Role;
 use linli_tests::{Reply, TestApp};
 use serde_json::{Value, json};
@@ -231,12 +232,17 @@ pub async fn elder(app: &TestApp, scene: &Scene, phone: &str, points: i64) -> (i
     (id, token)
 }
 
-/// An order body for tomorrow, `hours` hours, spending `points`.
+/// An order body for tomorrow, within 24 hours from now (so the notice hours have begun),
+/// `hours` hours, spending `points`. The two-hour window never crosses local midnight in
+/// Shanghai, which the offering's daily availability would refuse.
 pub fn order_body(offering: i64, hours: i64, points: i64) -> Value {
     let start = (Utc::now() + TimeDelta::days(1))
         .format("%Y-%m-%dT%H:00:00Z")
         .to_string();
-    let start = chrono::DateTime::parse_from_rfc3339(&start).expect("a time");
+    let mut start = chrono::DateTime::parse_from_rfc3339(&start).expect("a time");
+    if (start + TimeDelta::hours(8)).hour() == 23 {
+        start -= TimeDelta::hours(2);
+    }
     let end = start + TimeDelta::hours(2);
     json!({"offering_id": offering, "quantity": hours, "window_start": start.to_rfc3339(), "window_end": end.to_rfc3339(), "points": points})
 }
