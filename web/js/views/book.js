@@ -82,7 +82,8 @@ function bookingForm(offering, balance, names) {
   bindForm(form, async (values) => {
     replace(quoteHolder);
     const body = request(offering, values);
-    // The quote does not look at the balance (booking does): say so now, beside the points.
+    // More points than the balance: said at once, beside the points, sparing a round trip
+    // (the quote would refuse them too, as `insufficient_points`).
     if (!body.for_user_id && body.points > balance.available) {
       showOnField(form, 'points', t('problem.insufficient_points'));
       return;

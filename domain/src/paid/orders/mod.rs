@@ -200,7 +200,9 @@ pub fn prepare(
     })
 }
 
-/// The split an order would get now, without booking.
+/// The split an order would get now, without booking. Points the resident does not have are
+/// refused here as at booking (`InsufficientPoints`), so a quote never shows a split that
+/// booking would turn down.
 pub async fn quote(
     db: &Db,
     principal: Principal,
@@ -208,8 +210,21 @@ pub async fn quote(
     zone: Tz,
     now: NaiveDateTime,
 ) -> Result<Quote, OrderError> {
-    db.run(move |conn| prepare(conn, &principal, &request, zone, now))
-        .await
+    db.run(move |conn| {
+        let quote = prepare(conn, &principal, &request, zone, now)?;
+        if quote.split.points > 0 {
+            let available = crate::ledger::store::find_account(
+                conn,
+                crate::ledger::AccountOwner::Person(quote.person),
+            )?
+            .map_or(0, |account| account.balance.0);
+            if available < quote.split.points {
+                return Err(OrderError::InsufficientPoints { available });
+            }
+        }
+        Ok(quote)
+    })
+    .await
 }
 
 mod errors;

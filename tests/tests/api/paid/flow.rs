@@ -108,6 +108,7 @@ engine_tests! {
         book(&outsider, "b-2", order_body(offering, 1, 0)).await.assert_problem(422, "outside_service_area");
         book(&elder, "b-3", order_body(offering, 1, 101)).await.assert_problem(422, "points_above_cap");
         book(&elder, "b-4", order_body(offering, 4, 101)).await.assert_problem(409, "insufficient_points");
+        app.post_as(&elder, "/api/v1/orders/quote", &order_body(offering, 4, 101)).await.assert_problem(409, "insufficient_points");
         let mut named = order_body(offering, 1, 0);
         named["subsidy_program_ids"] = json!([program]);
         book(&young, "b-5", named).await.assert_problem(422, "subsidy_not_eligible");
