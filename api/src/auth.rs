@@ -26,7 +26,23 @@ pub struct Caller {
 pub struct SessionAuth(pub Caller);
 
 async fn authenticate(req: &Request, bearer: Bearer) -> poem::Result<Caller> {
-    resolve_session(req, &bearer.token).await
+    let Some(db) = req.data::<Db>() else {
+        return Err(
+            ProblemError(Problem::internal(&"the store is not attached to requests")).into(),
+        );
+    };
+    match caller_for_token(db, &bearer.token)
+        .await
+        .map_err(|e| ProblemError(from_store_error(&e)))?
+    {
+        Some(caller) => Ok(caller),
+        None => Err(ProblemError(Problem::new(
+            StatusCode::UNAUTHORIZED,
+            "invalid_token",
+            "the token is unknown, expired or revoked; sign in again",
+        ))
+        .into()),
+    }
 }
 
 /// The name of the cookie `login` sets when the web front end asks for it. Only the app shell
@@ -58,27 +74,6 @@ pub fn session_cookie(token: &str, lifetime_secs: Option<i64>) -> String {
 /// The `Set-Cookie` value that makes the browser forget the session cookie.
 pub fn expired_session_cookie() -> String {
     format!("{SESSION_COOKIE}=; Path=/; Max-Age=0; HttpOnly; Secure; SameSite=Strict")
-}
-
-/// A session token, however it came, resolved to its live session, account and roles.
-async fn resolve_session(req: &Request, token: &str) -> poem::Result<Caller> {
-    let Some(db) = req.data::<Db>() else {
-        return Err(
-            ProblemError(Problem::internal(&"the store is not attached to requests")).into(),
-        );
-    };
-    match caller_for_token(db, token)
-        .await
-        .map_err(|e| ProblemError(from_store_error(&e)))?
-    {
-        Some(caller) => Ok(caller),
-        None => Err(ProblemError(Problem::new(
-            StatusCode::UNAUTHORIZED,
-            "invalid_token",
-            "the token is unknown, expired or revoked; sign in again",
-        ))
-        .into()),
-    }
 }
 
 /// The live session `token` belongs to, with its account and roles; none when the token is

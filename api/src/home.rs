@@ -3,13 +3,8 @@
 //! page, so a phone on a slow network draws its home without another round trip.
 
 use linli_domain::access::Principal;
-use linli_domain::categories::usecases as categories;
 use linli_domain::db::Db;
-use linli_domain::ledger::usecases::{self as ledger, PointsError};
-use linli_domain::needs::NeedStatus;
-use linli_domain::needs::posting::{self, Listing, NeedError};
-use linli_domain::notifications::NotificationFilter;
-use linli_domain::notifications::usecases as notifications;
+use linli_domain::home;
 use poem::http::StatusCode;
 use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, Object, OpenApi};
@@ -18,7 +13,7 @@ use crate::auth::SessionAuth;
 use crate::categories::ServiceCategoryView;
 use crate::needs::views::NeedView;
 use crate::points::PointsBalanceView;
-use crate::problem::{Problem, ProblemJson, Rejection, from_store_error, reject, rejected};
+use crate::problem::{ProblemJson, Rejection, from_store_error, reject, rejected};
 use crate::routes::ApiTags;
 use crate::state::AppState;
 
@@ -59,62 +54,21 @@ impl Rejection for HomeError {
     }
 }
 
-/// What the home shows `principal`: their points, unread count, active needs and the
-/// categories, read at once on separate pooled connections.
+/// What the home shows `principal`, in one store hop.
 pub async fn read_home(db: &Db, principal: Principal) -> Result<HomeView, HomeError> {
-    let me = principal.user.id;
-    let active: Vec<&'static str> = NeedStatus::ALL
-        .into_iter()
-        .filter(|status| !status.is_terminal())
-        .map(NeedStatus::as_str)
-        .collect();
-    let unread_only = NotificationFilter {
-        unread_only: true,
-        before: None,
-        limit: 1,
-    };
-    let (points, notes, needs, kinds) = tokio::join!(
-        ledger::balance(db, principal.clone(), me),
-        notifications::list(db, me, unread_only),
-        posting::list(
-            db,
-            principal,
-            Listing::Mine,
-            active,
-            false,
-            None,
-            ACTIVE_NEEDS_SHOWN
-        ),
-        categories::list(db),
-    );
-    let points = points.map_err(|e| match &e {
-        PointsError::Store(store) => failed(&e, Some(store)),
-        _ => failed(&e, None),
-    })?;
-    let (_, unread_notifications) =
-        notes.map_err(|e| rejected::<HomeError>(from_store_error(&e)))?;
-    let needs = needs.map_err(|e| match &e {
-        NeedError::Store(store) => failed(&e, Some(store)),
-        _ => failed(&e, None),
-    })?;
-    let kinds = kinds.map_err(|e| match &e {
-        categories::CategoryError::Store(store) => failed(&e, Some(store)),
-        _ => failed(&e, None),
-    })?;
+    let home = home::read(db, principal.user.id, ACTIVE_NEEDS_SHOWN)
+        .await
+        .map_err(|e| rejected::<HomeError>(from_store_error(&e)))?;
     Ok(HomeView {
-        points: points.into(),
-        unread_notifications,
-        active_needs: needs.iter().map(NeedView::from).collect(),
-        categories: kinds.iter().map(ServiceCategoryView::from).collect(),
+        points: home.points.into(),
+        unread_notifications: home.unread_notifications,
+        active_needs: home.active_needs.iter().map(NeedView::from).collect(),
+        categories: home
+            .categories
+            .iter()
+            .map(ServiceCategoryView::from)
+            .collect(),
     })
-}
-
-/// Storage failures keep their meaning; nothing else can go wrong reading one's own data.
-fn failed(
-    cause: &(dyn std::error::Error + 'static),
-    store: Option<&linli_domain::db::StoreError>,
-) -> HomeError {
-    rejected(store.map_or_else(|| Problem::internal(&cause), from_store_error))
 }
 
 #[OpenApi(tag = "ApiTags::Accounts")]

@@ -54,13 +54,20 @@ struct Asset {
 }
 
 impl Asset {
-    /// Prepares `body`: its ETag from its digest and a gzip copy when that is smaller.
+    /// Prepares a file read at start: its ETag from its digest and the smallest gzip copy,
+    /// when that is smaller.
     fn new(body: Vec<u8>, mime: &str) -> Self {
+        Self::compressed(body, mime, flate2::Compression::best())
+    }
+
+    /// Prepares `body` with gzip at `level`: the best once at start, a fast one for a page
+    /// made per request.
+    fn compressed(body: Vec<u8>, mime: &str, level: flate2::Compression) -> Self {
         let digest = Sha256::digest(&body);
         let etag = HeaderValue::from_str(&format!("\"{}\"", hex::encode(&digest[..16])))
             .unwrap_or_else(|_| HeaderValue::from_static("\"\""));
         let gzip = (body.len() >= GZIP_MIN_BYTES)
-            .then(|| gzip(&body))
+            .then(|| gzip(&body, level))
             .flatten()
             .filter(|packed| packed.len() < body.len());
         let mime = HeaderValue::from_str(mime)
@@ -74,9 +81,9 @@ impl Asset {
     }
 }
 
-/// Compresses once, at start, so no request pays for it.
-fn gzip(body: &[u8]) -> Option<Vec<u8>> {
-    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+/// `body` gzipped at `level`.
+fn gzip(body: &[u8], level: flate2::Compression) -> Option<Vec<u8>> {
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), level);
     encoder.write_all(body).ok()?;
     encoder.finish().ok()
 }
@@ -155,13 +162,15 @@ fn mime_for(name: &str) -> &'static str {
 /// gets the plain shell, and the page asks the API as usual.
 #[handler]
 pub async fn shell(assets: Data<&Arc<WebAssets>>, db: Data<&Db>, headers: &HeaderMap) -> Response {
-    let mut response = match session_cookie_value(headers) {
-        Some(token) => match signed_in_page(&assets, &db, token).await {
-            Some(page) => send(&page, headers, "no-store"),
-            None => send(&assets.shell, headers, "no-store"),
-        },
-        None => send(&assets.shell, headers, "no-store"),
+    let signed_in = match session_cookie_value(headers) {
+        Some(token) => signed_in_page(&assets, &db, token).await,
+        None => None,
     };
+    let mut response = send(
+        signed_in.as_ref().unwrap_or(&assets.shell),
+        headers,
+        "no-store",
+    );
     response.headers_mut().insert(
         header::VARY,
         HeaderValue::from_static("Accept-Encoding, Cookie"),
@@ -190,7 +199,11 @@ async fn signed_in_page(assets: &WebAssets, db: &Db, token: &str) -> Option<Asse
         json_for_html(&home.to_json_string())
     );
     let page = assets.shell_page.replacen(BODY_END, &block, 1);
-    Some(Asset::new(page.into_bytes(), "text/html; charset=utf-8"))
+    Some(Asset::compressed(
+        page.into_bytes(),
+        "text/html; charset=utf-8",
+        flate2::Compression::fast(),
+    ))
 }
 
 /// JSON made safe inside an HTML element: no `<`, `>` or `&` can close the block or start

@@ -7,6 +7,7 @@ pub mod areas;
 pub mod audit;
 pub mod categories;
 pub mod db;
+pub mod home;
 pub mod honour_hours;
 pub mod idempotency;
 pub mod job_runs;

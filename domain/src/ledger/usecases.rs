@@ -131,20 +131,25 @@ pub async fn balance(
 ) -> Result<PointsBalance, PointsError> {
     db.run(move |conn| {
         reachable(conn, &principal, person)?;
-        let Some(account) = store::find_account(conn, AccountOwner::Person(person))? else {
-            return Ok(PointsBalance {
-                user: person,
-                available: Points(0),
-                on_hold: Points(0),
-            });
-        };
-        Ok(PointsBalance {
-            user: person,
-            available: account.balance,
-            on_hold: store::on_hold(conn, account.id)?,
-        })
+        Ok(balance_in(conn, person)?)
     })
     .await
+}
+
+/// `person`'s balance and holds, read on `conn` (no reach check: for their own reads).
+pub fn balance_in(conn: &mut AnyConnection, person: UserId) -> Result<PointsBalance, StoreError> {
+    let Some(account) = store::find_account(conn, AccountOwner::Person(person))? else {
+        return Ok(PointsBalance {
+            user: person,
+            available: Points(0),
+            on_hold: Points(0),
+        });
+    };
+    Ok(PointsBalance {
+        user: person,
+        available: account.balance,
+        on_hold: store::on_hold(conn, account.id)?,
+    })
 }
 
 /// A person's statement for `[from, to)`, read from one snapshot, with their recorded and

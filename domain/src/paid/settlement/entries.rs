@@ -304,23 +304,7 @@ pub(crate) fn batches_of_orders(
     conn: &mut AnyConnection,
     orders: &[i64],
 ) -> Result<Vec<(i64, i64)>, StoreError> {
-    let mut out = Vec::new();
-    for chunk in orders.chunks(500) {
-        out.extend(
-            paid_settlement_entries::table
-                .inner_join(
-                    paid_settlements::table.on(paid_settlements::organization_id
-                        .eq(paid_settlement_entries::organization_id)
-                        .and(paid_settlement_entries::seq.gt(paid_settlements::from_seq))
-                        .and(paid_settlement_entries::seq.le(paid_settlements::to_seq))),
-                )
-                .filter(paid_settlement_entries::order_id.eq_any(chunk))
-                .filter(paid_settlement_entries::refund_id.is_null())
-                .select((paid_settlement_entries::order_id, paid_settlements::id))
-                .load::<(i64, i64)>(conn)?,
-        );
-    }
-    Ok(out)
+    batches_of(conn, orders, Settled::Orders)
 }
 
 /// The batch that settled each of `refunds`, for those settled.
@@ -328,22 +312,52 @@ pub(crate) fn batches_of_refunds(
     conn: &mut AnyConnection,
     refunds: &[i64],
 ) -> Result<Vec<(i64, i64)>, StoreError> {
+    batches_of(conn, refunds, Settled::Refunds)
+}
+
+/// Which events `batches_of` looks up by id.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Settled {
+    /// Orders' confirmations and fees, by order id.
+    Orders,
+    /// Refunds, by refund id.
+    Refunds,
+}
+
+/// (id, batch) for each of `ids` whose entry lies in some batch's range.
+fn batches_of(
+    conn: &mut AnyConnection,
+    ids: &[i64],
+    settled: Settled,
+) -> Result<Vec<(i64, i64)>, StoreError> {
     let mut out = Vec::new();
-    for chunk in refunds.chunks(500) {
+    for chunk in ids.chunks(500) {
+        let query = paid_settlement_entries::table
+            .inner_join(
+                paid_settlements::table.on(paid_settlements::organization_id
+                    .eq(paid_settlement_entries::organization_id)
+                    .and(paid_settlement_entries::seq.gt(paid_settlements::from_seq))
+                    .and(paid_settlement_entries::seq.le(paid_settlements::to_seq))),
+            )
+            .select((
+                paid_settlement_entries::order_id,
+                paid_settlement_entries::refund_id,
+                paid_settlements::id,
+            ))
+            .into_boxed();
+        let query = match settled {
+            Settled::Orders => query
+                .filter(paid_settlement_entries::order_id.eq_any(chunk))
+                .filter(paid_settlement_entries::refund_id.is_null()),
+            Settled::Refunds => query.filter(paid_settlement_entries::refund_id.eq_any(chunk)),
+        };
+        let rows: Vec<(i64, Option<i64>, i64)> = query.load(conn)?;
         out.extend(
-            paid_settlement_entries::table
-                .inner_join(
-                    paid_settlements::table.on(paid_settlements::organization_id
-                        .eq(paid_settlement_entries::organization_id)
-                        .and(paid_settlement_entries::seq.gt(paid_settlements::from_seq))
-                        .and(paid_settlement_entries::seq.le(paid_settlements::to_seq))),
-                )
-                .filter(paid_settlement_entries::refund_id.eq_any(chunk))
-                .select((
-                    paid_settlement_entries::refund_id.assume_not_null(),
-                    paid_settlements::id,
-                ))
-                .load::<(i64, i64)>(conn)?,
+            rows.into_iter()
+                .filter_map(|(order, refund, batch)| match settled {
+                    Settled::Orders => Some((order, batch)),
+                    Settled::Refunds => refund.map(|refund| (refund, batch)),
+                }),
         );
     }
     Ok(out)
