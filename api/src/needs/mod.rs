@@ -30,9 +30,9 @@ use views::{
     ResolveDisputeRequest, UpdateNeedRequest,
 };
 
-use crate::auth::SessionAuth;
+use crate::auth::{SessionAuth, SessionToken};
 use crate::body::JsonBody;
-use crate::problem::{Problem, ProblemJson};
+use crate::problem::{Problem, ProblemJson, rejected};
 use crate::responses::Created;
 use crate::routes::ApiTags;
 use crate::state::AppState;
@@ -84,25 +84,36 @@ fn code_required() -> DeliveryOperationError {
     )))
 }
 
+/// Why an operation whose caller is resolved in its own store hop was refused: its input,
+/// checked only once the caller is known (a bad token is a 401 whatever the body says, as
+/// for every operation), or the use case.
+enum Refused<I, E> {
+    Input(I),
+    Case(E),
+}
+
 impl NeedsApi {
     async fn check(
         &self,
-        auth: SessionAuth,
+        auth: SessionToken,
         need_id: i64,
         direction: Check,
         body: CheckRequest,
     ) -> Result<Json<NeedView>, DeliveryOperationError> {
-        let presence = presence(body).ok_or_else(code_required)?;
-        let need = delivery::check(
-            &self.state.db,
-            auth.0.principal,
-            NeedId(need_id),
-            direction,
-            presence,
-            now_utc(),
-        )
-        .await
-        .map_err(delivery_error)?;
+        let presence = presence(body);
+        let (id, now) = (NeedId(need_id), now_utc());
+        let need = auth
+            .run(&self.state.db, move |conn, caller| {
+                let presence = presence.ok_or(Refused::Input(()))?;
+                delivery::check_on(conn, &caller.principal, id, direction, &presence, now)
+                    .map_err(Refused::Case)
+            })
+            .await
+            .map_err(rejected)?
+            .map_err(|refused| match refused {
+                Refused::Input(()) => code_required(),
+                Refused::Case(error) => delivery_error(error),
+            })?;
         Ok(Json(NeedView::from(&need)))
     }
 }
@@ -117,7 +128,7 @@ impl NeedsApi {
     #[oai(path = "/needs", method = "post", operation_id = "create_need")]
     async fn create_need(
         &self,
-        auth: SessionAuth,
+        auth: SessionToken,
         body: JsonBody<CreateNeedRequest>,
     ) -> Result<Created<NeedDetailsView>, NeedOperationError> {
         let body = body.0;
@@ -136,21 +147,21 @@ impl NeedsApi {
             body.urgency.into(),
             body.mode.into(),
             now,
-        )
-        .map_err(|errors| NeedOperationError::Invalid(invalid_need(&errors)))?;
-        let principal = auth.0.principal;
-        let need = posting::create(
-            &self.state.db,
-            principal.clone(),
-            body.resident_id.map(UserId),
-            new,
-            now,
-        )
-        .await
-        .map_err(need_error)?;
-        let details = posting::get(&self.state.db, principal, need.id, false, now)
+        );
+        let resident = body.resident_id.map(UserId);
+        let details = auth
+            .run(&self.state.db, move |conn, caller| {
+                let new = new.map_err(Refused::Input)?;
+                let need = posting::create_on(conn, &caller.principal, resident, &new, now)
+                    .map_err(Refused::Case)?;
+                posting::get_on(conn, &caller.principal, need.id, false, now).map_err(Refused::Case)
+            })
             .await
-            .map_err(need_error)?;
+            .map_err(rejected)?
+            .map_err(|refused| match refused {
+                Refused::Input(errors) => NeedOperationError::Invalid(invalid_need(&errors)),
+                Refused::Case(error) => need_error(error),
+            })?;
         Ok(Created::Created(Json(NeedDetailsView::from(&details))))
     }
 
@@ -308,19 +319,18 @@ impl NeedsApi {
     )]
     async fn claim_need(
         &self,
-        auth: SessionAuth,
+        auth: SessionToken,
         need_id: Path<i64>,
         body: JsonBody<ClaimNeedRequest>,
     ) -> Result<Created<ClaimResultView>, ClaimOperationError> {
-        let claimed = claims::claim(
-            &self.state.db,
-            auth.0.principal,
-            NeedId(need_id.0),
-            body.0.waitlist,
-            now_utc(),
-        )
-        .await
-        .map_err(claim_error)?;
+        let (id, waitlist, now) = (NeedId(need_id.0), body.0.waitlist, now_utc());
+        let claimed = auth
+            .run(&self.state.db, move |conn, caller| {
+                claims::claim_on(conn, &caller.principal, id, waitlist, now)
+            })
+            .await
+            .map_err(rejected)?
+            .map_err(claim_error)?;
         Ok(Created::Created(Json(ClaimResultView {
             status: claimed.status.as_str().to_owned(),
             need: NeedView::from(&claimed.need),
@@ -363,7 +373,7 @@ impl NeedsApi {
     )]
     async fn check_in(
         &self,
-        auth: SessionAuth,
+        auth: SessionToken,
         need_id: Path<i64>,
         body: JsonBody<CheckRequest>,
     ) -> Result<Json<NeedView>, DeliveryOperationError> {
@@ -381,7 +391,7 @@ impl NeedsApi {
     )]
     async fn check_out(
         &self,
-        auth: SessionAuth,
+        auth: SessionToken,
         need_id: Path<i64>,
         body: JsonBody<CheckRequest>,
     ) -> Result<Json<NeedView>, DeliveryOperationError> {
@@ -398,22 +408,20 @@ impl NeedsApi {
     )]
     async fn confirm_need(
         &self,
-        auth: SessionAuth,
+        auth: SessionToken,
         need_id: Path<i64>,
         body: JsonBody<ConfirmNeedRequest>,
     ) -> Result<Json<NeedView>, DeliveryOperationError> {
         let body = body.0;
-        let rating = body.rating.map(|r| (r, body.comment.clone()));
-        let need = delivery::confirm(
-            &self.state.db,
-            auth.0.principal,
-            NeedId(need_id.0),
-            rating,
-            now_utc(),
-            self.state.config.time_zone,
-        )
-        .await
-        .map_err(delivery_error)?;
+        let rating = body.rating.map(|r| (r, body.comment));
+        let (id, now, zone) = (NeedId(need_id.0), now_utc(), self.state.config.time_zone);
+        let need = auth
+            .run(&self.state.db, move |conn, caller| {
+                delivery::confirm_on(conn, &caller.principal, id, rating, now, zone)
+            })
+            .await
+            .map_err(rejected)?
+            .map_err(delivery_error)?;
         Ok(Json(NeedView::from(&need)))
     }
 

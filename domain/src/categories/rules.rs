@@ -5,7 +5,7 @@ use chrono::NaiveDateTime;
 use rust_decimal::Decimal;
 
 use super::{Category, CategoryInput, CategoryMode, Safeguarding};
-use crate::volunteers::{CredentialKind, VolunteerProfile};
+use crate::volunteers::{Credential, CredentialKind, VolunteerProfile};
 
 /// Largest points weight: keeps a slip of the keyboard from minting points.
 pub const MAX_WEIGHT_MILLI: i64 = 10_000;
@@ -138,10 +138,21 @@ pub fn volunteer_gate(
     profile: &VolunteerProfile,
     now: NaiveDateTime,
 ) -> Result<(), GateRefusal> {
+    gate(category, profile.verified_at, &profile.credentials, now)
+}
+
+/// The gates on what they are made of: when the volunteer's real name was verified and their
+/// credentials (read only when [`needs_credentials`] says the category asks for any).
+pub fn gate(
+    category: &Category,
+    verified_at: Option<NaiveDateTime>,
+    credentials: &[Credential],
+    now: NaiveDateTime,
+) -> Result<(), GateRefusal> {
     if !category.mode.allows_volunteers() {
         return Err(GateRefusal::NotForVolunteers);
     }
-    if category.safeguarding.requires_verified_real_name && profile.verified_at.is_none() {
+    if category.safeguarding.requires_verified_real_name && verified_at.is_none() {
         return Err(GateRefusal::RealNameUnverified);
     }
     let missing: Vec<&'static str> = category
@@ -149,8 +160,7 @@ pub fn volunteer_gate(
         .required_credentials
         .iter()
         .filter(|kind| {
-            !profile
-                .credentials
+            !credentials
                 .iter()
                 .any(|c| c.kind == **kind && c.is_valid_at(now))
         })
@@ -161,6 +171,11 @@ pub fn volunteer_gate(
     } else {
         Err(GateRefusal::MissingCredentials(missing))
     }
+}
+
+/// Whether the category's gates look at credentials at all.
+pub fn needs_credentials(category: &Category) -> bool {
+    !category.safeguarding.required_credentials.is_empty()
 }
 
 #[cfg(test)]

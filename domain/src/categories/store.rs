@@ -16,7 +16,7 @@ fn corrupt(what: String) -> StoreError {
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = service_categories)]
 #[diesel(check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
-struct CategoryRow {
+pub(crate) struct CategoryRow {
     id: i64,
     code: String,
     name_zh: String,

@@ -7,13 +7,12 @@ use chrono::NaiveDateTime;
 
 use super::events::publish_need_event;
 use super::lifecycle::{Action, Refusal, staffing_status};
-use super::posting::{standing, state_of, volunteer_prefix};
+use super::posting::{served_prefix, service_area, standing, state_of};
 use super::store;
 use super::{AssignmentStatus, Need, NeedId, NeedMode, NeedStatus};
 use crate::access::Principal;
 use crate::accounts::UserId;
-use crate::categories::rules::{GateRefusal, volunteer_gate};
-use crate::categories::store as categories;
+use crate::categories::rules::{GateRefusal, gate, needs_credentials};
 use crate::db::{self, Db, StoreError, TransactionError};
 use crate::volunteers::store as volunteers;
 use crate::webhooks::Event;
@@ -94,20 +93,26 @@ pub async fn claim(
     waitlist: bool,
     now: NaiveDateTime,
 ) -> Result<Claimed, ClaimError> {
-    // One pooled connection for both parts: the gates are read before the write lock is
-    // taken, so other claimers wait only for the short write, not for these reads.
-    db.run(move |conn| {
-        let need = check_claimant(conn, &principal, id, now)?;
-        check_place(conn, &principal, &need)?;
-        if !waitlist && need.status == NeedStatus::Assigned {
-            return Err(ClaimError::Refused(Refusal::Full));
-        }
-        db::write(conn, |conn| {
-            let need = store::get(conn, id)?.ok_or(ClaimError::NotFound)?;
-            take(conn, &principal, &need, waitlist, now)
-        })
+    db.run(move |conn| claim_on(conn, &principal, id, waitlist, now))
+        .await
+}
+
+/// [`claim`] on a pooled connection the caller holds, so that resolving the caller's session
+/// and claiming take one blocking hop. The gates are read before the write lock is taken, so
+/// other claimers wait only for the short write, not for these reads.
+pub fn claim_on(
+    conn: &mut db::AnyConnection,
+    principal: &Principal,
+    id: NeedId,
+    waitlist: bool,
+    now: NaiveDateTime,
+) -> Result<Claimed, ClaimError> {
+    let need = check_claimant(conn, principal, id, now)?;
+    check_place(conn, principal, &need, waitlist)?;
+    db::write(conn, |conn| {
+        let need = store::get(conn, id)?.ok_or(ClaimError::NotFound)?;
+        take(conn, principal, &need, waitlist, now)
     })
-    .await
 }
 
 /// The claim inside the caller's transaction, with every gate: also how an accepted offer or
@@ -134,11 +139,12 @@ fn check_claimant(
     now: NaiveDateTime,
 ) -> Result<Need, ClaimError> {
     let me = principal.user.id;
-    let need = store::get(conn, id)?.ok_or(ClaimError::NotFound)?;
+    let (need, category) = store::get_with_category(conn, id)?.ok_or(ClaimError::NotFound)?;
     if need.resident_id == me || need.created_by == me {
         return Err(ClaimError::OwnNeed);
     }
-    let Some(prefix) = volunteer_prefix(conn, principal)? else {
+    let area = service_area(conn, principal)?;
+    let Some((area, prefix)) = area.and_then(|a| served_prefix(&a).map(|p| (a, p))) else {
         return Err(if standing(conn, principal, &need)?.reaches() {
             ClaimError::NotVolunteer
         } else {
@@ -151,21 +157,27 @@ fn check_claimant(
     if need.mode == NeedMode::Paid {
         return Err(ClaimError::PaidNeed);
     }
-    let profile = volunteers::get(conn, me)?.ok_or(ClaimError::NotVolunteer)?;
-    if profile.verified_at.is_none() {
+    if area.verified_at.is_none() {
         return Err(ClaimError::NotVolunteer);
     }
-    let category = categories::get(conn, need.category_id)?.ok_or(ClaimError::NotFound)?;
-    volunteer_gate(&category, &profile, now)?;
+    let credentials = if needs_credentials(&category) {
+        volunteers::credentials_of(conn, me)?
+    } else {
+        Vec::new()
+    };
+    gate(&category, area.verified_at, &credentials, now)?;
     Ok(need)
 }
 
 /// The checks other claims can change: the need still takes claims, the caller holds none on
-/// it, and no place of theirs overlaps its window.
+/// it, a place is free unless they would wait for one, and no place of theirs overlaps its
+/// window. (A full need is refused before the overlap is looked up: every loser of a race
+/// for the last places is answered one query sooner.)
 fn check_place(
     conn: &mut db::AnyConnection,
     principal: &Principal,
     need: &Need,
+    waitlist: bool,
 ) -> Result<(), ClaimError> {
     let me = principal.user.id;
     if !need.status.is_claimable() && need.status != NeedStatus::Assigned {
@@ -173,6 +185,9 @@ fn check_place(
     }
     if store::assignment_of(conn, need.id, me)?.is_some() {
         return Err(ClaimError::AlreadyClaimed);
+    }
+    if !waitlist && need.status == NeedStatus::Assigned {
+        return Err(Refusal::Full.into());
     }
     if store::has_overlapping_place(conn, me, need.id, (need.window_start, need.window_end))? {
         return Err(ClaimError::Overlapping);
@@ -191,7 +206,7 @@ fn take(
 ) -> Result<Claimed, ClaimError> {
     let me = principal.user.id;
     let id = need.id;
-    check_place(conn, principal, need)?;
+    check_place(conn, principal, need, waitlist)?;
     let status = match store::take_place(conn, id, now)? {
         Some(count) => {
             store::set_status(conn, id, staffing_status(need.headcount, count), now)?;

@@ -119,120 +119,129 @@ pub async fn check(
     presence: Presence,
     now: NaiveDateTime,
 ) -> Result<Need, DeliveryError> {
-    let outcome = db
-        .run(move |conn| {
-            db::write(conn, |conn| {
-                let need = store::lock(conn, id, now)?.ok_or(DeliveryError::NotFound)?;
-                let standing = standing(conn, &principal, &need)?;
-                if !standing.reaches() {
-                    return Err(DeliveryError::NotFound);
+    db.run(move |conn| check_on(conn, &principal, id, direction, &presence, now))
+        .await
+}
+
+/// [`check`] on a pooled connection the caller holds, so that resolving the caller's session
+/// and the check take one blocking hop.
+pub fn check_on(
+    conn: &mut AnyConnection,
+    principal: &Principal,
+    id: NeedId,
+    direction: Check,
+    presence: &Presence,
+    now: NaiveDateTime,
+) -> Result<Need, DeliveryError> {
+    let outcome = db::write(conn, |conn| {
+        let need = store::lock(conn, id, now)?.ok_or(DeliveryError::NotFound)?;
+        let standing = standing(conn, principal, &need)?;
+        if !standing.reaches() {
+            return Err(DeliveryError::NotFound);
+        }
+        let (claim, recorded_by, reason) = match presence {
+            Presence::Code(code) => {
+                let (claim, failures) = standing.claim.clone().ok_or(DeliveryError::NotAssigned)?;
+                if failures >= MAX_CODE_FAILURES {
+                    return Err(DeliveryError::TooManyAttempts);
                 }
-                let (claim, recorded_by, reason) = match &presence {
-                    Presence::Code(code) => {
-                        let (claim, failures) =
-                            standing.claim.clone().ok_or(DeliveryError::NotAssigned)?;
-                        if failures >= MAX_CODE_FAILURES {
-                            return Err(DeliveryError::TooManyAttempts);
-                        }
-                        if !rules::codes_match(code, &need.check_code) {
-                            store::count_code_failure(conn, claim.id, now)?;
-                            return Ok(Outcome::WrongCode(MAX_CODE_FAILURES - failures - 1));
-                        }
-                        (claim, principal.user.id, None)
-                    }
-                    Presence::Override { helper, reason } => {
-                        if !standing.staff {
-                            return Err(DeliveryError::NotStaff);
-                        }
-                        let (claim, _) = store::assignment_of(conn, id, *helper)?
-                            .ok_or(DeliveryError::NotAssigned)?;
-                        (claim, principal.user.id, Some(reason.as_str()))
-                    }
-                };
-                let claims = store::assignments(conn, id)?;
-                let state = state_of(&need, &claims);
-                match direction {
-                    Check::In => {
-                        if claim.status != AssignmentStatus::Assigned {
-                            return Err(match claim.status {
-                                AssignmentStatus::CheckedIn | AssignmentStatus::CheckedOut => {
-                                    Refusal::AlreadyStarted.into()
-                                }
-                                _ => DeliveryError::NotAssigned,
-                            });
-                        }
-                        let next = state.apply(Action::CheckIn)?;
-                        store::move_assignment(
-                            conn,
-                            claim.id,
-                            AssignmentStatus::Assigned,
-                            AssignmentStatus::CheckedIn,
-                            now,
-                        )?;
-                        store::set_status(conn, id, next.status, now)?;
-                        store::record_check_event(
-                            conn,
-                            id,
-                            claim.helper_id,
-                            "check_in",
-                            Some(recorded_by),
-                            reason,
-                            now,
-                        )?;
-                    }
-                    Check::Out => {
-                        if claim.status != AssignmentStatus::CheckedIn {
-                            return Err(match claim.status {
-                                AssignmentStatus::Assigned => Refusal::NotCheckedIn.into(),
-                                AssignmentStatus::CheckedOut => Refusal::NotCheckedIn.into(),
-                                _ => DeliveryError::NotAssigned,
-                            });
-                        }
-                        let next = state.apply(Action::CheckOut)?;
-                        let since = claim.checked_in_at.unwrap_or(now);
-                        store::check_out_assignment(
-                            conn,
-                            claim.id,
-                            rules::worked_minutes(since, now),
-                            false,
-                            now,
-                        )?;
-                        settle_status(conn, id, next.status, now)?;
-                        store::record_check_event(
-                            conn,
-                            id,
-                            claim.helper_id,
-                            "check_out",
-                            Some(recorded_by),
-                            reason,
-                            now,
-                        )?;
-                    }
+                if !rules::codes_match(code, &need.check_code) {
+                    store::count_code_failure(conn, claim.id, now)?;
+                    return Ok(Outcome::WrongCode(MAX_CODE_FAILURES - failures - 1));
                 }
-                if let Some(reason) = reason {
-                    audit::store::record(
-                        conn,
-                        &NewAuditEvent {
-                            actor: Some(recorded_by),
-                            on_behalf_of: Some(claim.helper_id),
-                            action: "need.check_overridden",
-                            subject_type: "need",
-                            subject_id: id.0.to_string(),
-                            area: Some(need.grid_id),
-                            detail: serde_json::json!({
-                                "direction": match direction { Check::In => "in", Check::Out => "out" },
-                                "reason_length": reason.chars().count(),
-                            }),
-                        },
-                        now,
-                    )?;
+                (claim, principal.user.id, None)
+            }
+            Presence::Override { helper, reason } => {
+                if !standing.staff {
+                    return Err(DeliveryError::NotStaff);
                 }
-                Ok(Outcome::Done(Box::new(
-                    store::get(conn, id)?.ok_or(DeliveryError::NotFound)?,
-                )))
-            })
-        })
-        .await?;
+                let (claim, _) =
+                    store::assignment_of(conn, id, *helper)?.ok_or(DeliveryError::NotAssigned)?;
+                (claim, principal.user.id, Some(reason.as_str()))
+            }
+        };
+        let claims = store::assignments(conn, id)?;
+        let state = state_of(&need, &claims);
+        match direction {
+            Check::In => {
+                if claim.status != AssignmentStatus::Assigned {
+                    return Err(match claim.status {
+                        AssignmentStatus::CheckedIn | AssignmentStatus::CheckedOut => {
+                            Refusal::AlreadyStarted.into()
+                        }
+                        _ => DeliveryError::NotAssigned,
+                    });
+                }
+                let next = state.apply(Action::CheckIn)?;
+                store::move_assignment(
+                    conn,
+                    claim.id,
+                    AssignmentStatus::Assigned,
+                    AssignmentStatus::CheckedIn,
+                    now,
+                )?;
+                store::set_status(conn, id, next.status, now)?;
+                store::record_check_event(
+                    conn,
+                    id,
+                    claim.helper_id,
+                    "check_in",
+                    Some(recorded_by),
+                    reason,
+                    now,
+                )?;
+            }
+            Check::Out => {
+                if claim.status != AssignmentStatus::CheckedIn {
+                    return Err(match claim.status {
+                        AssignmentStatus::Assigned => Refusal::NotCheckedIn.into(),
+                        AssignmentStatus::CheckedOut => Refusal::NotCheckedIn.into(),
+                        _ => DeliveryError::NotAssigned,
+                    });
+                }
+                let next = state.apply(Action::CheckOut)?;
+                let since = claim.checked_in_at.unwrap_or(now);
+                store::check_out_assignment(
+                    conn,
+                    claim.id,
+                    rules::worked_minutes(since, now),
+                    false,
+                    now,
+                )?;
+                settle_status(conn, id, next.status, now)?;
+                store::record_check_event(
+                    conn,
+                    id,
+                    claim.helper_id,
+                    "check_out",
+                    Some(recorded_by),
+                    reason,
+                    now,
+                )?;
+            }
+        }
+        if let Some(reason) = reason {
+            audit::store::record(
+                conn,
+                &NewAuditEvent {
+                    actor: Some(recorded_by),
+                    on_behalf_of: Some(claim.helper_id),
+                    action: "need.check_overridden",
+                    subject_type: "need",
+                    subject_id: id.0.to_string(),
+                    area: Some(need.grid_id),
+                    detail: serde_json::json!({
+                        "direction": match direction { Check::In => "in", Check::Out => "out" },
+                        "reason_length": reason.chars().count(),
+                    }),
+                },
+                now,
+            )?;
+        }
+        Ok(Outcome::Done(Box::new(
+            store::get(conn, id)?.ok_or(DeliveryError::NotFound)?,
+        )))
+    })?;
     match outcome {
         Outcome::Done(need) => Ok(*need),
         Outcome::WrongCode(remaining) => Err(DeliveryError::WrongCode { remaining }),
@@ -351,29 +360,40 @@ pub async fn confirm(
     now: NaiveDateTime,
     zone: Tz,
 ) -> Result<Need, DeliveryError> {
+    db.run(move |conn| confirm_on(conn, &principal, id, rating, now, zone))
+        .await
+}
+
+/// [`confirm`] on a pooled connection the caller holds, so that resolving the caller's
+/// session and the confirmation take one blocking hop.
+pub fn confirm_on(
+    conn: &mut AnyConnection,
+    principal: &Principal,
+    id: NeedId,
+    rating: Option<(i32, Option<String>)>,
+    now: NaiveDateTime,
+    zone: Tz,
+) -> Result<Need, DeliveryError> {
     if rating.as_ref().is_some_and(|(r, _)| !(1..=5).contains(r)) {
         return Err(DeliveryError::InvalidRating);
     }
-    db.run(move |conn| {
-        db::write(conn, |conn| {
-            let need = store::lock(conn, id, now)?.ok_or(DeliveryError::NotFound)?;
-            let standing = standing(conn, &principal, &need)?;
-            if !standing.reaches() {
-                return Err(DeliveryError::NotFound);
-            }
-            if !standing.resident_side {
-                return Err(DeliveryError::NotResident);
-            }
-            let claims = store::assignments(conn, id)?;
-            state_of(&need, &claims).apply(Action::Confirm)?;
-            if store::disputes(conn, id)?.iter().any(|d| d.open) {
-                return Err(DeliveryError::DisputeOpen);
-            }
-            complete(conn, &need, rating.clone(), now, zone)?;
-            store::get(conn, id)?.ok_or(DeliveryError::NotFound)
-        })
+    db::write(conn, |conn| {
+        let need = store::lock(conn, id, now)?.ok_or(DeliveryError::NotFound)?;
+        let standing = standing(conn, principal, &need)?;
+        if !standing.reaches() {
+            return Err(DeliveryError::NotFound);
+        }
+        if !standing.resident_side {
+            return Err(DeliveryError::NotResident);
+        }
+        let claims = store::assignments(conn, id)?;
+        state_of(&need, &claims).apply(Action::Confirm)?;
+        if store::disputes(conn, id)?.iter().any(|d| d.open) {
+            return Err(DeliveryError::DisputeOpen);
+        }
+        complete(conn, &need, rating.clone(), now, zone)?;
+        store::get(conn, id)?.ok_or(DeliveryError::NotFound)
     })
-    .await
 }
 
 /// The resident's side or a helper who delivered opens a dispute. Audited.

@@ -16,6 +16,7 @@ use crate::categories::{Category, store as categories};
 use crate::db::{self, AnyConnection, Db, StoreError, TransactionError};
 use crate::proxies::store as proxies;
 use crate::residents::store as residents;
+use crate::volunteers::ServiceArea;
 use crate::volunteers::store as volunteers;
 use crate::webhooks::Event;
 
@@ -129,14 +130,27 @@ pub fn volunteer_prefix(
     conn: &mut AnyConnection,
     principal: &Principal,
 ) -> Result<Option<String>, StoreError> {
+    Ok(service_area(conn, principal)?
+        .as_ref()
+        .and_then(served_prefix))
+}
+
+/// The caller's service area when they are a volunteer with a profile.
+pub fn service_area(
+    conn: &mut AnyConnection,
+    principal: &Principal,
+) -> Result<Option<ServiceArea>, StoreError> {
     if !principal.roles.iter().any(|r| r.role == Role::Volunteer) {
         return Ok(None);
     }
-    let Some(profile) = volunteers::get(conn, principal.user.id)? else {
-        return Ok(None);
-    };
-    let path = accounts::with_home_path(conn, principal.user.id)?.and_then(|(_, path)| path);
-    Ok(path.map(|p| rules::radius_prefix(&p, profile.service_radius)))
+    volunteers::service_area(conn, principal.user.id)
+}
+
+/// The path prefix `area` covers; none without a home grid.
+pub fn served_prefix(area: &ServiceArea) -> Option<String> {
+    area.home_path
+        .as_deref()
+        .map(|path| rules::radius_prefix(path, area.radius))
 }
 
 /// The lifecycle state of a need from its row and claims.
@@ -164,72 +178,82 @@ pub async fn create(
     new: NewNeed,
     now: NaiveDateTime,
 ) -> Result<Need, NeedError> {
+    db.run(move |conn| create_on(conn, &principal, resident, &new, now))
+        .await
+}
+
+/// [`create`] on a pooled connection the caller holds, so that resolving the caller's session
+/// and posting take one blocking hop.
+pub fn create_on(
+    conn: &mut AnyConnection,
+    principal: &Principal,
+    resident: Option<UserId>,
+    new: &NewNeed,
+    now: NaiveDateTime,
+) -> Result<Need, NeedError> {
     let code = rules::check_code_from(rand::random::<u32>());
-    db.run(move |conn| {
-        db::write(conn, |conn| {
-            let me = principal.user.id;
-            let resident = resident.unwrap_or(me);
-            let (user, home_path) =
-                accounts::with_home_path(conn, resident)?.ok_or(NeedError::UnknownResident)?;
-            if resident != me {
-                let staff = home_path
-                    .as_deref()
-                    .is_some_and(|p| is_need_staff(&principal, p));
-                if !staff && !proxies::may_act_for(conn, me, resident)? {
-                    return Err(NeedError::NoConsent);
-                }
+    db::write(conn, |conn| {
+        let me = principal.user.id;
+        let resident = resident.unwrap_or(me);
+        let (user, home_path) =
+            accounts::with_home_path(conn, resident)?.ok_or(NeedError::UnknownResident)?;
+        if resident != me {
+            let staff = home_path
+                .as_deref()
+                .is_some_and(|p| is_need_staff(principal, p));
+            if !staff && !proxies::may_act_for(conn, me, resident)? {
+                return Err(NeedError::NoConsent);
             }
-            let category = categories::by_code(conn, &new.category_code)?
-                .ok_or_else(|| NeedError::UnknownCategory(new.category_code.clone()))?;
-            check_mode(&category, new.mode)?;
-            let grid = new.grid_id.or(user.home_grid_id).ok_or(NeedError::NoGrid)?;
-            let area = areas::get(conn, grid)?.ok_or(NeedError::NotAGrid(grid.0))?;
-            if !accounts::is_grid(conn, grid)? {
-                return Err(NeedError::NotAGrid(grid.0));
-            }
-            let address = match new.address.clone() {
-                Some(address) => Some(address),
-                None => residents::get(conn, resident)?.and_then(|p| p.address),
-            };
-            let id = store::insert(
-                conn,
-                &NewNeedRow {
-                    resident_id: resident.0,
-                    created_by: me.0,
-                    category_id: category.id.0,
-                    description: new.description.clone(),
-                    grid_id: grid.0,
-                    area_path: area.path.clone(),
-                    address,
-                    window_start: new.window_start,
-                    window_end: new.window_end,
-                    duration_minutes: new.duration_minutes,
-                    headcount: new.headcount,
-                    urgency: new.urgency.as_str(),
-                    mode: new.mode.as_str(),
-                    check_code: code.clone(),
-                    care_plan_id: None,
-                    preferred_helper_id: None,
-                    now,
-                },
-            )?;
-            audit::store::record(
-                conn,
-                &NewAuditEvent {
-                    actor: Some(me),
-                    on_behalf_of: (resident != me).then_some(resident),
-                    action: "need.created",
-                    subject_type: "need",
-                    subject_id: id.0.to_string(),
-                    area: Some(grid),
-                    detail: serde_json::json!({"category": category.code}),
-                },
+        }
+        let category = categories::by_code(conn, &new.category_code)?
+            .ok_or_else(|| NeedError::UnknownCategory(new.category_code.clone()))?;
+        check_mode(&category, new.mode)?;
+        let grid = new.grid_id.or(user.home_grid_id).ok_or(NeedError::NoGrid)?;
+        let area = areas::get(conn, grid)?.ok_or(NeedError::NotAGrid(grid.0))?;
+        if !accounts::is_grid(conn, grid)? {
+            return Err(NeedError::NotAGrid(grid.0));
+        }
+        let address = match new.address.clone() {
+            Some(address) => Some(address),
+            None => residents::get(conn, resident)?.and_then(|p| p.address),
+        };
+        let id = store::insert(
+            conn,
+            &NewNeedRow {
+                resident_id: resident.0,
+                created_by: me.0,
+                category_id: category.id.0,
+                description: new.description.clone(),
+                grid_id: grid.0,
+                area_path: area.path.clone(),
+                address,
+                window_start: new.window_start,
+                window_end: new.window_end,
+                duration_minutes: new.duration_minutes,
+                headcount: new.headcount,
+                urgency: new.urgency.as_str(),
+                mode: new.mode.as_str(),
+                check_code: code.clone(),
+                care_plan_id: None,
+                preferred_helper_id: None,
                 now,
-            )?;
-            store::get(conn, id)?.ok_or(NeedError::NotFound)
-        })
+            },
+        )?;
+        audit::store::record(
+            conn,
+            &NewAuditEvent {
+                actor: Some(me),
+                on_behalf_of: (resident != me).then_some(resident),
+                action: "need.created",
+                subject_type: "need",
+                subject_id: id.0.to_string(),
+                area: Some(grid),
+                detail: serde_json::json!({"category": category.code}),
+            },
+            now,
+        )?;
+        store::get(conn, id)?.ok_or(NeedError::NotFound)
     })
-    .await
 }
 
 /// Refuses a mode the category does not offer.
@@ -290,79 +314,89 @@ pub async fn get(
     reveal: bool,
     now: NaiveDateTime,
 ) -> Result<NeedDetails, NeedError> {
-    db.run(move |conn| {
-        let need = store::get(conn, id)?.ok_or(NeedError::NotFound)?;
-        let standing = standing(conn, &principal, &need)?;
-        let browsing = !standing.reaches()
-            && need.status.is_claimable()
-            && volunteer_covers(conn, &principal, &need)?;
-        if !standing.reaches() && !browsing {
-            return Err(NeedError::NotFound);
-        }
-        let helper_now = standing
-            .claim
-            .as_ref()
-            .is_some_and(|(a, _)| a.status.holds_place())
-            && !need.status.is_terminal();
-        let may_reveal = standing.staff || helper_now;
-        let contact_shown = standing.resident_side || (reveal && may_reveal);
-        let contact = if contact_shown {
-            let resident = accounts::get(conn, need.resident_id)?;
-            Some(Contact {
-                name: resident
-                    .as_ref()
-                    .map(|u| u.display_name.clone())
-                    .unwrap_or_default(),
-                phone: resident.and_then(|u| u.phone.map(|p| p.as_str().to_owned())),
-                address: need.address.clone(),
-            })
-        } else {
-            None
-        };
-        if contact_shown && !standing.resident_side {
-            db::write(conn, |conn| {
-                audit::store::record(
-                    conn,
-                    &NewAuditEvent {
-                        actor: Some(principal.user.id),
-                        on_behalf_of: None,
-                        action: "personal_data.revealed",
-                        subject_type: "need",
-                        subject_id: need.id.0.to_string(),
-                        area: Some(need.grid_id),
-                        detail: serde_json::json!({
-                            "fields": ["phone", "address"],
-                            "as": if helper_now { "helper" } else { "staff" },
-                        }),
-                    },
-                    now,
-                )
-            })?;
-        }
-        let category = categories::get(conn, need.category_id)?
-            .ok_or_else(|| NeedError::UnknownCategory(need.category_id.0.to_string()))?;
-        let mut claims = store::assignments(conn, need.id)?;
-        if browsing {
-            claims.clear();
-        }
-        let disputes = if standing.reaches() {
-            store::disputes(conn, need.id)?
-        } else {
-            Vec::new()
-        };
-        Ok(NeedDetails {
-            my_claim: standing.claim.map(|(a, _)| a),
-            shows_code: standing.resident_side,
-            shows_personal_data: contact_shown,
-            browsing,
-            need,
-            category,
-            claims,
-            disputes,
-            contact,
+    db.run(move |conn| get_on(conn, &principal, id, reveal, now))
+        .await
+}
+
+/// [`get`] on a pooled connection the caller holds (e.g. right after [`create_on`], in the
+/// same hop).
+pub fn get_on(
+    conn: &mut AnyConnection,
+    principal: &Principal,
+    id: NeedId,
+    reveal: bool,
+    now: NaiveDateTime,
+) -> Result<NeedDetails, NeedError> {
+    let need = store::get(conn, id)?.ok_or(NeedError::NotFound)?;
+    let standing = standing(conn, principal, &need)?;
+    let browsing = !standing.reaches()
+        && need.status.is_claimable()
+        && volunteer_covers(conn, principal, &need)?;
+    if !standing.reaches() && !browsing {
+        return Err(NeedError::NotFound);
+    }
+    let helper_now = standing
+        .claim
+        .as_ref()
+        .is_some_and(|(a, _)| a.status.holds_place())
+        && !need.status.is_terminal();
+    let may_reveal = standing.staff || helper_now;
+    let contact_shown = standing.resident_side || (reveal && may_reveal);
+    let contact = if contact_shown {
+        let resident = accounts::get(conn, need.resident_id)?;
+        Some(Contact {
+            name: resident
+                .as_ref()
+                .map(|u| u.display_name.clone())
+                .unwrap_or_default(),
+            phone: resident.and_then(|u| u.phone.map(|p| p.as_str().to_owned())),
+            address: need.address.clone(),
         })
+    } else {
+        None
+    };
+    if contact_shown && !standing.resident_side {
+        db::write(conn, |conn| {
+            audit::store::record(
+                conn,
+                &NewAuditEvent {
+                    actor: Some(principal.user.id),
+                    on_behalf_of: None,
+                    action: "personal_data.revealed",
+                    subject_type: "need",
+                    subject_id: need.id.0.to_string(),
+                    area: Some(need.grid_id),
+                    detail: serde_json::json!({
+                        "fields": ["phone", "address"],
+                        "as": if helper_now { "helper" } else { "staff" },
+                    }),
+                },
+                now,
+            )
+        })?;
+    }
+    let category = categories::get(conn, need.category_id)?
+        .ok_or_else(|| NeedError::UnknownCategory(need.category_id.0.to_string()))?;
+    let mut claims = store::assignments(conn, need.id)?;
+    if browsing {
+        claims.clear();
+    }
+    let disputes = if standing.reaches() {
+        store::disputes(conn, need.id)?
+    } else {
+        Vec::new()
+    };
+    Ok(NeedDetails {
+        my_claim: standing.claim.map(|(a, _)| a),
+        shows_code: standing.resident_side,
+        shows_personal_data: contact_shown,
+        browsing,
+        need,
+        category,
+        claims,
+        disputes,
+        contact,
     })
-    .await
 }
 
 /// Which needs a listing shows.

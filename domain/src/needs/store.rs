@@ -11,10 +11,12 @@ use super::{
 };
 use crate::accounts::UserId;
 use crate::areas::AreaId;
-use crate::categories::CategoryId;
+use crate::categories::store::CategoryRow;
+use crate::categories::{Category, CategoryId};
 use crate::db::{AnyConnection, StoreError};
 use crate::schema::{
     care_plans, need_assignments, need_check_events, need_details, need_disputes, needs,
+    service_categories,
 };
 
 pub mod followup;
@@ -184,6 +186,26 @@ pub fn get(conn: &mut AnyConnection, id: NeedId) -> Result<Option<Need>, StoreEr
         .first(conn)
         .optional()?
         .map(need_from)
+        .transpose()
+}
+
+/// One need with its category, in one read: what a claim checks on every attempt.
+pub fn get_with_category(
+    conn: &mut AnyConnection,
+    id: NeedId,
+) -> Result<Option<(Need, Category)>, StoreError> {
+    let row: Option<(NeedRow, NeedDetailRow, CategoryRow)> = needs::table
+        .inner_join(need_details::table)
+        .inner_join(service_categories::table.on(service_categories::id.eq(needs::category_id)))
+        .filter(needs::id.eq(id.0))
+        .select((
+            NeedRow::as_select(),
+            NeedDetailRow::as_select(),
+            CategoryRow::as_select(),
+        ))
+        .first(conn)
+        .optional()?;
+    row.map(|(need, detail, category)| Ok((need_from((need, detail))?, category.try_into()?)))
         .transpose()
 }
 

@@ -152,10 +152,10 @@ fn claim_skip_locked(
 }
 
 /// SQLite (one writer at a time under `BEGIN IMMEDIATE`): pick due ids, then claim them and
-/// read back what this instance holds. The write lock is held from the first statement, so
-/// the picked rows are still due when they are updated; the update and the read-back find
-/// them by primary key only. (Repeating the due conditions there lets SQLite's planner, which
-/// has no statistics, walk the `(status, next_attempt_at)` index through the whole backlog
+/// return the claimed rows from the same statement. The write lock is held from the first
+/// statement, so the picked rows are still due when they are updated; the update finds them
+/// by primary key only. (Repeating the due conditions there lets SQLite's planner, which has
+/// no statistics, walk the `(status, next_attempt_at)` index through the whole backlog
 /// instead of looking the ids up: that made every claim cost as much as the queue is long.)
 fn claim_guarded(
     conn: &mut AnyConnection,
@@ -173,19 +173,18 @@ fn claim_guarded(
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    diesel::update(outbox::table.filter(outbox::id.eq_any(&ids)))
-        .set((
-            outbox::claimed_by.eq(instance),
-            outbox::claimed_until.eq(until),
-            outbox::attempts.eq(outbox::attempts + 1),
-        ))
-        .execute(conn)?;
-    Ok(outbox::table
-        .filter(outbox::id.eq_any(&ids))
-        .filter(outbox::claimed_by.eq(instance))
-        .filter(outbox::claimed_until.eq(until))
-        .select(OutboxRow::as_select())
-        .load(conn)?)
+    let claim = diesel::update(outbox::table.filter(outbox::id.eq_any(&ids))).set((
+        outbox::claimed_by.eq(instance),
+        outbox::claimed_until.eq(until),
+        outbox::attempts.eq(outbox::attempts + 1),
+    ));
+    // `RETURNING` a whole row does not go through the connection enum (see STACK.md).
+    Ok(match conn {
+        AnyConnection::Sqlite(c) => claim.returning(OutboxRow::as_returning()).get_results(c)?,
+        AnyConnection::Postgresql(c) => {
+            claim.returning(OutboxRow::as_returning()).get_results(c)?
+        }
+    })
 }
 
 /// Pending, due, and not held by a live claim.

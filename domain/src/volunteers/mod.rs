@@ -126,6 +126,18 @@ pub struct VolunteerProfile {
     pub credentials: Vec<Credential>,
 }
 
+/// The part of a volunteer's profile that decides which needs they see and may claim, read
+/// on its own because listing and claiming ask for it on every request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServiceArea {
+    /// How far they travel.
+    pub radius: ServiceRadius,
+    /// When their real name was verified; unverified volunteers claim nothing.
+    pub verified_at: Option<NaiveDateTime>,
+    /// Their home grid's path, when they have a home grid.
+    pub home_path: Option<String>,
+}
+
 /// A checked profile update; only [`rules::check_profile`] makes one.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProfileUpdate {

@@ -4,12 +4,13 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::{
-    Credential, CredentialKind, ProfileUpdate, ServiceRadius, VolunteerProfile, WeeklySlot,
+    Credential, CredentialKind, ProfileUpdate, ServiceArea, ServiceRadius, VolunteerProfile,
+    WeeklySlot,
 };
 use crate::accounts::UserId;
 use crate::db::{AnyConnection, StoreError};
 use crate::schema::{
-    availability_slots, credentials, skills, volunteer_profiles, volunteer_skills,
+    areas, availability_slots, credentials, skills, users, volunteer_profiles, volunteer_skills,
 };
 
 fn corrupt(what: String) -> StoreError {
@@ -87,6 +88,34 @@ type ProfileRow = (
     Option<NaiveDateTime>,
     Option<i64>,
 );
+
+/// Where `user` serves and whether they are verified, in one read: what claiming and listing
+/// open needs ask on every request, without the rest of the profile.
+pub fn service_area(
+    conn: &mut AnyConnection,
+    user: UserId,
+) -> Result<Option<ServiceArea>, StoreError> {
+    let row: Option<(String, Option<NaiveDateTime>, Option<String>)> = volunteer_profiles::table
+        .inner_join(users::table.on(users::id.eq(volunteer_profiles::user_id)))
+        .left_join(areas::table.on(users::home_grid_id.eq(areas::id.nullable())))
+        .filter(volunteer_profiles::user_id.eq(user.0))
+        .select((
+            volunteer_profiles::service_radius,
+            volunteer_profiles::real_name_verified_at,
+            areas::path.nullable(),
+        ))
+        .first(conn)
+        .optional()?;
+    row.map(|(radius, verified_at, home_path)| {
+        Ok(ServiceArea {
+            radius: ServiceRadius::parse(&radius)
+                .ok_or_else(|| corrupt(format!("service radius {radius}")))?,
+            verified_at,
+            home_path,
+        })
+    })
+    .transpose()
+}
 
 /// The whole profile of `user`, if they made one.
 pub fn get(conn: &mut AnyConnection, user: UserId) -> Result<Option<VolunteerProfile>, StoreError> {

@@ -109,4 +109,37 @@ engine_tests! {
         let count = app.get_as(&resident, &format!("/api/v1/needs/{}", need["id"])).await;
         assert_eq!(count.json["assigned_count"], 1, "refusals changed nothing");
     }
+
+    async fn the_busiest_operations_refuse_missing_unknown_and_revoked_tokens_and_change_nothing(app: TestApp) {
+        // Claims, check-in/out, confirmation and posting resolve the token in the same store
+        // hop as their work; they must answer bad tokens exactly as every other operation.
+        let (resident, need, staff) = resident_with_need(&app, 1).await;
+        let (_, helper) = volunteer(&app, "13600000001", "dongguan-g2", &staff).await;
+        let id = need["id"].clone();
+        let writes = [
+            (format!("/api/v1/needs/{id}/claims"), json!({})),
+            (format!("/api/v1/needs/{id}/check-in"), json!({"code": "0000"})),
+            (format!("/api/v1/needs/{id}/check-out"), json!({"code": "0000"})),
+            (format!("/api/v1/needs/{id}/confirmation"), json!({"rating": 5})),
+            ("/api/v1/needs".to_owned(), need_body(1)),
+        ];
+        let revoked = app.resident("13700000005", "dongguan-g2").await.1;
+        assert_eq!(app.delete_as(&revoked, "/api/v1/sessions/current").await.status, 204);
+        for (path, body) in &writes {
+            app.post_json(path, body).await.assert_problem(401, "unauthenticated");
+            app.post_as("lt_not-a-real-token", path, body).await.assert_problem(401, "invalid_token");
+            app.post_as(&revoked, path, body).await.assert_problem(401, "invalid_token");
+        }
+        // A bad token is answered before the body's rules are looked at, as everywhere.
+        app.post_as(&revoked, "/api/v1/needs", &need_body(0)).await.assert_problem(401, "invalid_token");
+        app.post_as(&revoked, &format!("/api/v1/needs/{id}/check-in"), &json!({})).await.assert_problem(401, "invalid_token");
+        let seen = app.get_as(&resident, &format!("/api/v1/needs/{id}")).await;
+        assert_eq!(seen.json["assigned_count"], 0, "{}", seen.text);
+        assert_eq!(seen.json["status"], "open");
+        let mine = app.get_as(&resident, "/api/v1/needs").await;
+        assert_eq!(mine.json.as_array().map(Vec::len), Some(1), "no need was posted: {}", mine.text);
+        // The same operations with a live token go through.
+        let claimed = app.post_as(&helper, &writes[0].0, &writes[0].1).await;
+        assert_eq!(claimed.status, 201, "{}", claimed.text);
+    }
 }
