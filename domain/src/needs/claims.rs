@@ -107,8 +107,8 @@ pub fn claim_on(
     waitlist: bool,
     now: NaiveDateTime,
 ) -> Result<Claimed, ClaimError> {
-    let need = check_claimant(conn, principal, id, now)?;
-    check_place(conn, principal, &need, waitlist)?;
+    let (need, claimed) = check_claimant(conn, principal, id, now)?;
+    check_place(conn, principal, &need, waitlist, Some(claimed))?;
     db::write(conn, |conn| {
         let need = store::get(conn, id)?.ok_or(ClaimError::NotFound)?;
         take(conn, principal, &need, waitlist, now)
@@ -125,21 +125,23 @@ pub fn claim_in(
     waitlist: bool,
     now: NaiveDateTime,
 ) -> Result<Claimed, ClaimError> {
-    let need = check_claimant(conn, principal, id, now)?;
+    let (need, _) = check_claimant(conn, principal, id, now)?;
     take(conn, principal, &need, waitlist, now)
 }
 
 /// The gates that depend on who claims rather than on other claims: the need is not theirs,
 /// they are a verified volunteer whose radius covers it, it is a volunteer need, and the
-/// category's safeguarding gate lets them in. Reads only; returns the need as read.
+/// category's safeguarding gate lets them in. Reads only; returns the need as read and
+/// whether the caller already has a claim on it (read with it).
 fn check_claimant(
     conn: &mut db::AnyConnection,
     principal: &Principal,
     id: NeedId,
     now: NaiveDateTime,
-) -> Result<Need, ClaimError> {
+) -> Result<(Need, bool), ClaimError> {
     let me = principal.user.id;
-    let (need, category) = store::get_with_category(conn, id)?.ok_or(ClaimError::NotFound)?;
+    let (need, category, claimed) =
+        store::get_for_claim(conn, id, me)?.ok_or(ClaimError::NotFound)?;
     if need.resident_id == me || need.created_by == me {
         return Err(ClaimError::OwnNeed);
     }
@@ -166,24 +168,30 @@ fn check_claimant(
         Vec::new()
     };
     gate(&category, area.verified_at, &credentials, now)?;
-    Ok(need)
+    Ok((need, claimed))
 }
 
 /// The checks other claims can change: the need still takes claims, the caller holds none on
 /// it, a place is free unless they would wait for one, and no place of theirs overlaps its
 /// window. (A full need is refused before the overlap is looked up: every loser of a race
-/// for the last places is answered one query sooner.)
+/// for the last places is answered one query sooner.) `claimed` is whether the caller has a
+/// claim on it when that was read with the need; `None` reads it here.
 fn check_place(
     conn: &mut db::AnyConnection,
     principal: &Principal,
     need: &Need,
     waitlist: bool,
+    claimed: Option<bool>,
 ) -> Result<(), ClaimError> {
     let me = principal.user.id;
     if !need.status.is_claimable() && need.status != NeedStatus::Assigned {
         return Err(Refusal::NotClaimable.into());
     }
-    if store::assignment_of(conn, need.id, me)?.is_some() {
+    let claimed = match claimed {
+        Some(claimed) => claimed,
+        None => store::assignment_of(conn, need.id, me)?.is_some(),
+    };
+    if claimed {
         return Err(ClaimError::AlreadyClaimed);
     }
     if !waitlist && need.status == NeedStatus::Assigned {
@@ -206,7 +214,7 @@ fn take(
 ) -> Result<Claimed, ClaimError> {
     let me = principal.user.id;
     let id = need.id;
-    check_place(conn, principal, need, waitlist)?;
+    check_place(conn, principal, need, waitlist, None)?;
     let status = match store::take_place(conn, id, now)? {
         Some(count) => {
             store::set_status(conn, id, staffing_status(need.headcount, count), now)?;

@@ -189,24 +189,38 @@ pub fn get(conn: &mut AnyConnection, id: NeedId) -> Result<Option<Need>, StoreEr
         .transpose()
 }
 
-/// One need with its category, in one read: what a claim checks on every attempt.
-pub fn get_with_category(
+/// One need with its category, and whether `helper` already has a claim on it (in any
+/// state), in one read: what a claim checks on every attempt.
+pub fn get_for_claim(
     conn: &mut AnyConnection,
     id: NeedId,
-) -> Result<Option<(Need, Category)>, StoreError> {
-    let row: Option<(NeedRow, NeedDetailRow, CategoryRow)> = needs::table
+    helper: UserId,
+) -> Result<Option<(Need, Category, bool)>, StoreError> {
+    let row: Option<(NeedRow, NeedDetailRow, CategoryRow, Option<i64>)> = needs::table
         .inner_join(need_details::table)
         .inner_join(service_categories::table.on(service_categories::id.eq(needs::category_id)))
+        .left_join(
+            need_assignments::table.on(need_assignments::need_id
+                .eq(needs::id)
+                .and(need_assignments::helper_id.eq(helper.0))),
+        )
         .filter(needs::id.eq(id.0))
         .select((
             NeedRow::as_select(),
             NeedDetailRow::as_select(),
             CategoryRow::as_select(),
+            need_assignments::id.nullable(),
         ))
         .first(conn)
         .optional()?;
-    row.map(|(need, detail, category)| Ok((need_from((need, detail))?, category.try_into()?)))
-        .transpose()
+    row.map(|(need, detail, category, claim)| {
+        Ok((
+            need_from((need, detail))?,
+            category.try_into()?,
+            claim.is_some(),
+        ))
+    })
+    .transpose()
 }
 
 /// Takes the need's row lock (PostgreSQL) by touching it, then reads it; every use case that
