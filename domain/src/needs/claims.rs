@@ -108,10 +108,11 @@ pub fn claim_on(
     now: NaiveDateTime,
 ) -> Result<Claimed, ClaimError> {
     let (need, claimed) = check_claimant(conn, principal, id, now)?;
-    check_place(conn, principal, &need, waitlist, Some(claimed))?;
+    check_place(conn, principal, &need, claimed, waitlist)?;
     db::write(conn, |conn| {
-        let need = store::get(conn, id)?.ok_or(ClaimError::NotFound)?;
-        take(conn, principal, &need, waitlist, now)
+        let (need, _, claimed) =
+            store::get_for_claim(conn, id, principal.user.id)?.ok_or(ClaimError::NotFound)?;
+        take(conn, principal, &need, claimed, waitlist, now)
     })
 }
 
@@ -125,8 +126,8 @@ pub fn claim_in(
     waitlist: bool,
     now: NaiveDateTime,
 ) -> Result<Claimed, ClaimError> {
-    let (need, _) = check_claimant(conn, principal, id, now)?;
-    take(conn, principal, &need, waitlist, now)
+    let (need, claimed) = check_claimant(conn, principal, id, now)?;
+    take(conn, principal, &need, claimed, waitlist, now)
 }
 
 /// The gates that depend on who claims rather than on other claims: the need is not theirs,
@@ -175,22 +176,18 @@ fn check_claimant(
 /// it, a place is free unless they would wait for one, and no place of theirs overlaps its
 /// window. (A full need is refused before the overlap is looked up: every loser of a race
 /// for the last places is answered one query sooner.) `claimed` is whether the caller has a
-/// claim on it when that was read with the need; `None` reads it here.
+/// claim on it, read with the need ([`store::get_for_claim`]).
 fn check_place(
     conn: &mut db::AnyConnection,
     principal: &Principal,
     need: &Need,
+    claimed: bool,
     waitlist: bool,
-    claimed: Option<bool>,
 ) -> Result<(), ClaimError> {
     let me = principal.user.id;
     if !need.status.is_claimable() && need.status != NeedStatus::Assigned {
         return Err(Refusal::NotClaimable.into());
     }
-    let claimed = match claimed {
-        Some(claimed) => claimed,
-        None => store::assignment_of(conn, need.id, me)?.is_some(),
-    };
     if claimed {
         return Err(ClaimError::AlreadyClaimed);
     }
@@ -203,18 +200,20 @@ fn check_place(
     Ok(())
 }
 
-/// Takes a place (or a waitlist spot) on `need`, read in this transaction: the checks that
-/// concurrent claims can change, the guarded counter, the claim and its event.
+/// Takes a place (or a waitlist spot) on `need`, read in this transaction with whether the
+/// caller has a claim on it: the checks that concurrent claims can change, the guarded
+/// counter, the claim and its event.
 fn take(
     conn: &mut db::AnyConnection,
     principal: &Principal,
     need: &Need,
+    claimed: bool,
     waitlist: bool,
     now: NaiveDateTime,
 ) -> Result<Claimed, ClaimError> {
     let me = principal.user.id;
     let id = need.id;
-    check_place(conn, principal, need, waitlist, None)?;
+    check_place(conn, principal, need, claimed, waitlist)?;
     let status = match store::take_place(conn, id, now)? {
         Some(count) => {
             store::set_status(conn, id, staffing_status(need.headcount, count), now)?;
