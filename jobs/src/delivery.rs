@@ -5,14 +5,16 @@
 //! before a crash is still pending after the restart, and is delivered then.
 //!
 //! The work is a pipeline, so that neither the database nor the network waits for the other.
-//! One task keeps up to `batch_size` sends in flight (a bounded set of futures, no task per
-//! message) from a local queue of claimed messages; the queue is refilled by claims of many
-//! messages at once (one unflushed transaction each), started while it still holds work, so
-//! sends never wait for a claim. The claim size adapts: it doubles while the queue runs dry
-//! before a claim returns and halves when claimed messages wait too long, so a slow receiver
-//! never keeps messages claimed for long. Each finished send hands its outcome to the settler,
-//! which writes every outcome that has arrived meanwhile (delivery-log lines, endpoint state
-//! and the outbox rows) in one transaction — one commit per group instead of two per message.
+//! One loop keeps up to `batch_size` sends in flight, each its own task so posts spread over
+//! every core, from a local queue of claimed messages; the queue is refilled by claims of many
+//! messages at once, asked for while it still holds work, so sends never wait for a claim. The
+//! claim size adapts: it doubles while the queue runs dry before a claim returns and halves
+//! when claimed messages wait too long, so a slow receiver never keeps messages claimed for
+//! long. All writing goes through one keeper task: each round it records every outcome that
+//! arrived meanwhile (delivery-log lines, endpoint state, the outbox rows) and makes the claim
+//! asked for, in one transaction — one commit per round instead of two per message, and on
+//! SQLite no waiting between a worker's own claim and settle for the write lock. On
+//! PostgreSQL the claim runs beside the round, on its own connection.
 
 use std::collections::{HashMap, VecDeque};
 use std::future::Future;
@@ -29,7 +31,7 @@ use linli_domain::outbox::{self, AfterFailure, Channel, Message, RetryPolicy, st
 use linli_domain::time::now_utc;
 use linli_domain::webhooks::store::{self as webhook_store, Recorded};
 use linli_domain::webhooks::{EndpointId, usecases as webhook_usecases};
-use tokio::sync::{Notify, mpsc, watch};
+use tokio::sync::{Notify, mpsc, oneshot, watch};
 
 use crate::email::EmailSender;
 use crate::webhooks::{self, PreparedTarget, Sent, WebhookSender};
@@ -279,15 +281,27 @@ async fn maybe<T>(future: &mut Option<Pending<T>>) -> T {
     }
 }
 
+/// Awaits the claim asked for, when there is one (an empty claim if the keeper is gone);
+/// never completes otherwise.
+async fn maybe_reply(
+    claiming: &mut Option<(usize, oneshot::Receiver<Vec<Claimed>>)>,
+) -> Vec<Claimed> {
+    match claiming {
+        Some((_, claimed)) => claimed.await.unwrap_or_default(),
+        None => std::future::pending().await,
+    }
+}
+
 async fn run(inner: Arc<Inner>, mut stopped: watch::Receiver<bool>) {
     let concurrency = usize::try_from(inner.settings.batch_size)
         .unwrap_or(1)
         .max(1);
-    let (settled, outcomes) = mpsc::unbounded_channel();
-    let settler = tokio::spawn(settle_loop(inner.clone(), outcomes));
+    let (store, work) = mpsc::unbounded_channel();
+    let keeper = tokio::spawn(keep_store(inner.clone(), work));
     let mut queue: VecDeque<Claimed> = VecDeque::new();
     let mut sending = FuturesUnordered::new();
-    let mut claiming: Option<Pending<(usize, Vec<Claimed>)>> = None;
+    // The claim asked of the keeper: its room and where the claimed messages will come.
+    let mut claiming: Option<(usize, oneshot::Receiver<Vec<Claimed>>)> = None;
     // Set while the queue is drained: the next claim waits for it (the poll or a wake-up).
     let mut idle: Option<Pending<()>> = None;
     let mut claim_size = ClaimSize::new(concurrency);
@@ -306,13 +320,15 @@ async fn run(inner: Arc<Inner>, mut stopped: watch::Receiver<bool>) {
             let waited = claimed.claimed_at.elapsed();
             claim_size.waited(claimed.claimed_at, waited);
             if waited > stale {
-                let _ = settled.send(Settlement::Released {
+                let _ = store.send(Work::Settle(Settlement::Released {
                     message: claimed.message,
                     started: Instant::now(),
-                });
+                }));
                 continue;
             }
-            sending.push(deliver(inner.clone(), claimed));
+            // A task per send, so signing, building and reading the posts of one worker
+            // spread over every core instead of sharing this task's.
+            sending.push(tokio::spawn(deliver(inner.clone(), claimed)));
         }
         if !stopping
             && claiming.is_none()
@@ -320,7 +336,10 @@ async fn run(inner: Arc<Inner>, mut stopped: watch::Receiver<bool>) {
             && queue.len() <= claim_size.low_water()
         {
             let room = claim_size.size.saturating_sub(queue.len()).max(1);
-            claiming = Some(Box::pin(claim(inner.clone(), room)));
+            let (reply, claimed) = oneshot::channel();
+            if store.send(Work::Claim { room, reply }).is_ok() {
+                claiming = Some((room, claimed));
+            }
             if backlog_refreshed.is_none_or(|at| at.elapsed() >= BACKLOG_INTERVAL) {
                 tokio::spawn(refresh_backlog(inner.clone()));
                 backlog_refreshed = Some(Instant::now());
@@ -330,12 +349,13 @@ async fn run(inner: Arc<Inner>, mut stopped: watch::Receiver<bool>) {
             break;
         }
         tokio::select! {
-            Some(settlement) = sending.next(), if !sending.is_empty() => {
-                // The settler outlives every send; a closed channel means the process is going.
-                let _ = settled.send(settlement);
-            }
-            (room, claimed) = maybe(&mut claiming) => {
-                claiming = None;
+            Some(sent) = sending.next(), if !sending.is_empty() => match sent {
+                // The keeper outlives every send; a closed channel means the process is going.
+                Ok(settlement) => { let _ = store.send(Work::Settle(settlement)); }
+                Err(error) => tracing::error!(%error, "a delivery task failed; its message is sent again once its claim lapses"),
+            },
+            claimed = maybe_reply(&mut claiming) => {
+                let room = claiming.take().map_or(0, |(room, _)| room);
                 if claimed.len() < room {
                     // Fewer due than there was room for: the queue is drained, wait for news.
                     idle = Some(Box::pin(tokio::time::sleep(inner.settings.poll_interval)));
@@ -353,15 +373,16 @@ async fn run(inner: Arc<Inner>, mut stopped: watch::Receiver<bool>) {
     }
     // Hand back what was claimed but not sent, so any instance may send it at once.
     for claimed in queue {
-        let _ = settled.send(Settlement::Released {
+        let _ = store.send(Work::Settle(Settlement::Released {
             message: claimed.message,
             started: Instant::now(),
-        });
+        }));
     }
-    drop(settled);
-    let _ = settler.await;
+    drop(store);
+    let _ = keeper.await;
 }
 
+/// Refreshes the backlog gauge (pending messages) for `/metrics`.
 async fn refresh_backlog(inner: Arc<Inner>) {
     match inner.db.run(store::pending_count).await {
         #[expect(clippy::cast_precision_loss, reason = "a backlog fits a float")]
@@ -370,53 +391,37 @@ async fn refresh_backlog(inner: Arc<Inner>) {
     }
 }
 
-/// Claims up to `room` due messages and, in the same transaction, reads the webhook endpoints
-/// they go to, each prepared once for all its messages. Returns `room` with what was claimed;
-/// a failed claim is counted, logged and claims nothing.
-async fn claim(inner: Arc<Inner>, room: usize) -> (usize, Vec<Claimed>) {
-    let (instance, lease) = (inner.instance.clone(), inner.settings.lease);
+/// Claims up to `room` due messages and reads the webhook endpoints they go to, each prepared
+/// once for all its messages. Call inside a write transaction.
+fn claim_in(
+    conn: &mut AnyConnection,
+    instance: &str,
+    lease: Duration,
+    room: usize,
+) -> Result<Vec<Claimed>, StoreError> {
     let limit = i64::try_from(room).unwrap_or(i64::MAX);
-    let claimed = inner
-        .db
-        .run(move |conn| {
-            // A claim lost in a crash only makes its messages due again: no flush needed.
-            db::write_unflushed(conn, |conn| {
-                let messages = store::claim_due(conn, now_utc(), &instance, lease, limit)?;
-                let endpoint = |message: &Message| {
-                    (message.channel == Channel::Webhook)
-                        .then(|| webhooks::endpoint_of(message).ok())
-                        .flatten()
-                };
-                let mut wanted: Vec<EndpointId> = messages.iter().filter_map(endpoint).collect();
-                wanted.sort_unstable_by_key(|id| id.0);
-                wanted.dedup();
-                let targets: HashMap<EndpointId, Arc<PreparedTarget>> =
-                    webhook_store::targets(conn, &wanted)?
-                        .into_iter()
-                        .map(|(id, target)| (id, Arc::new(PreparedTarget::new(&target))))
-                        .collect();
-                let claimed_at = Instant::now();
-                Ok::<_, StoreError>(
-                    messages
-                        .into_iter()
-                        .map(|message| Claimed {
-                            target: endpoint(&message).and_then(|id| targets.get(&id).cloned()),
-                            message,
-                            claimed_at,
-                        })
-                        .collect(),
-                )
-            })
+    let messages = store::claim_due(conn, now_utc(), instance, lease, limit)?;
+    let endpoint = |message: &Message| {
+        (message.channel == Channel::Webhook)
+            .then(|| webhooks::endpoint_of(message).ok())
+            .flatten()
+    };
+    let mut wanted: Vec<EndpointId> = messages.iter().filter_map(endpoint).collect();
+    wanted.sort_unstable_by_key(|id| id.0);
+    wanted.dedup();
+    let targets: HashMap<EndpointId, Arc<PreparedTarget>> = webhook_store::targets(conn, &wanted)?
+        .into_iter()
+        .map(|(id, target)| (id, Arc::new(PreparedTarget::new(&target))))
+        .collect();
+    let claimed_at = Instant::now();
+    Ok(messages
+        .into_iter()
+        .map(|message| Claimed {
+            target: endpoint(&message).and_then(|id| targets.get(&id).cloned()),
+            message,
+            claimed_at,
         })
-        .await;
-    match claimed {
-        Ok(claimed) => (room, claimed),
-        Err(error) => {
-            metrics::counter!("linli_outbox_claim_errors_total").increment(1);
-            tracing::warn!(%error, "cannot claim outbox messages");
-            (room, Vec::new())
-        }
-    }
+        .collect())
 }
 
 async fn deliver(inner: Arc<Inner>, claimed: Claimed) -> Settlement {
@@ -456,12 +461,19 @@ fn hold_for_quiet_hours(inner: &Inner, message: &Message) -> Option<NaiveDateTim
     notice_rules::quiet_until(now_utc(), inner.settings.zone)
 }
 
-/// Writes outcomes as they arrive, everything that arrived meanwhile in one transaction.
-async fn settle_loop(inner: Arc<Inner>, mut outcomes: mpsc::UnboundedReceiver<Settlement>) {
-    let mut group = Vec::new();
-    while outcomes.recv_many(&mut group, SETTLE_GROUP).await > 0 {
-        settle_group(&inner, std::mem::take(&mut group)).await;
-    }
+/// What the send loop asks of the keeper of the store.
+#[expect(
+    clippy::large_enum_variant,
+    reason = "settlements are nearly every item; boxing them would allocate once per message"
+)]
+enum Work {
+    /// Record how a delivery ended.
+    Settle(Settlement),
+    /// Claim up to `room` due messages and hand them back.
+    Claim {
+        room: usize,
+        reply: oneshot::Sender<Vec<Claimed>>,
+    },
 }
 
 /// What settling one message recorded.
@@ -471,45 +483,121 @@ struct Settled {
     endpoint_disabled: bool,
 }
 
-async fn settle_group(inner: &Arc<Inner>, group: Vec<Settlement>) {
-    let (instance, policy) = (inner.instance.clone(), inner.settings.retry);
+/// The one task that writes: everything asked of it meanwhile goes into one transaction —
+/// the outcomes that arrived (delivery-log lines, endpoint state, outbox rows) and the claim
+/// the send loop waits for. One writer per worker means settling and claiming never wait for
+/// each other's lock, and a round costs one commit instead of two.
+async fn keep_store(inner: Arc<Inner>, mut work: mpsc::UnboundedReceiver<Work>) {
+    let concurrent_claims = inner.db.engine() == "postgres";
+    let mut asked = Vec::new();
+    while work.recv_many(&mut asked, SETTLE_GROUP).await > 0 {
+        let mut group = Vec::with_capacity(asked.len());
+        let mut claim = None;
+        for item in asked.drain(..) {
+            match item {
+                Work::Settle(settlement) => group.push(settlement),
+                // PostgreSQL runs the claim beside the settling round instead of inside it:
+                // its rows are locked only by the claim (SKIP LOCKED), and the server works
+                // on both at once.
+                Work::Claim { room, reply } if concurrent_claims => {
+                    let inner = inner.clone();
+                    tokio::spawn(async move {
+                        let (_, claimed) = write_round(&inner, Vec::new(), Some(room)).await;
+                        let _ = reply.send(claimed);
+                    });
+                }
+                Work::Claim { room, reply } => claim = Some((room, reply)),
+            }
+        }
+        if group.is_empty() && claim.is_none() {
+            continue;
+        }
+        let room = claim.as_ref().map(|(room, _)| *room);
+        let (settled, claimed) = write_round(&inner, group, room).await;
+        if let Some((_, reply)) = claim {
+            // A dropped reply means the send loop has stopped; the claims lapse.
+            let _ = reply.send(claimed);
+        }
+        for (settlement, settled) in &settled {
+            report(settlement, *settled);
+        }
+    }
+}
+
+/// One round of the keeper: settles `group` and claims `room` messages in one transaction.
+/// A claim alone is not flushed (lost in a crash, its messages are simply due again). When the
+/// round fails as a whole, each outcome is settled on its own and the claim after them, so one
+/// bad message never holds back the others.
+async fn write_round(
+    inner: &Arc<Inner>,
+    group: Vec<Settlement>,
+    room: Option<usize>,
+) -> (Vec<(Settlement, Settled)>, Vec<Claimed>) {
+    let (instance, policy, lease) = (
+        inner.instance.clone(),
+        inner.settings.retry,
+        inner.settings.lease,
+    );
     let window = inner.senders.webhook.failure_window();
     let written = inner
         .db
         .run(move |conn| {
-            let result = db::write(conn, |conn| {
-                apply_group(conn, &group, &instance, &policy, window)
+            let round = |conn: &mut AnyConnection| {
+                let settled = apply_group(conn, &group, &instance, &policy, window)?;
+                let claimed = match room {
+                    Some(room) => claim_in(conn, &instance, lease, room)?,
+                    None => Vec::new(),
+                };
+                Ok::<_, StoreError>((settled, claimed))
+            };
+            let result = if group.is_empty() {
+                db::write_unflushed(conn, round)
+            } else {
+                db::write(conn, round)
+            };
+            let (settled, claimed) = result.unwrap_or_else(|error| {
+                tracing::warn!(%error, "cannot settle a group of deliveries at once; settling each");
+                settle_each(conn, &group, &instance, &policy, window, room.map(|room| (room, lease)))
             });
-            match result {
-                Ok(settled) => Ok::<_, StoreError>((group, settled)),
-                // One message must not hold back the others: settle each on its own.
-                Err(error) => {
-                    tracing::warn!(%error, "cannot settle a group of deliveries at once; settling each");
-                    let settled = group
-                        .iter()
-                        .map(|settlement| {
-                            db::write(conn, |conn| apply(conn, settlement, &instance, &policy, window))
-                                .unwrap_or_else(|error| {
-                                    tracing::error!(id = %settlement.message().id, %error, "cannot record a delivery outcome; its claim will lapse and it will be tried again");
-                                    Settled { outcome: Outcome::Lost, endpoint_disabled: false }
-                                })
-                        })
-                        .collect();
-                    Ok((group, settled))
-                }
-            }
+            Ok::<_, StoreError>((group.into_iter().zip(settled).collect(), claimed))
         })
         .await;
-    match written {
-        Ok((group, settled)) => {
-            for (settlement, settled) in group.iter().zip(settled) {
-                report(settlement, settled);
-            }
-        }
-        Err(error) => {
-            tracing::error!(%error, "cannot reach the store to record delivery outcomes; their claims will lapse");
-        }
-    }
+    written.unwrap_or_else(|error| {
+        metrics::counter!("linli_outbox_claim_errors_total").increment(1);
+        tracing::error!(%error, "cannot reach the store to record delivery outcomes or claim; claims will lapse");
+        (Vec::new(), Vec::new())
+    })
+}
+
+/// The fallback of a failed round: each outcome in its own transaction, then the claim.
+fn settle_each(
+    conn: &mut AnyConnection,
+    group: &[Settlement],
+    instance: &str,
+    policy: &RetryPolicy,
+    window: chrono::TimeDelta,
+    claim: Option<(usize, Duration)>,
+) -> (Vec<Settled>, Vec<Claimed>) {
+    let settled = group
+        .iter()
+        .map(|settlement| {
+            db::write(conn, |conn| apply(conn, settlement, instance, policy, window))
+                .unwrap_or_else(|error| {
+                    tracing::error!(id = %settlement.message().id, %error, "cannot record a delivery outcome; its claim will lapse and it will be tried again");
+                    Settled { outcome: Outcome::Lost, endpoint_disabled: false }
+                })
+        })
+        .collect();
+    let claimed = claim.map_or_else(Vec::new, |(room, lease)| {
+        db::write_unflushed(conn, |conn| claim_in(conn, instance, lease, room)).unwrap_or_else(
+            |error| {
+                metrics::counter!("linli_outbox_claim_errors_total").increment(1);
+                tracing::warn!(%error, "cannot claim outbox messages");
+                Vec::new()
+            },
+        )
+    });
+    (settled, claimed)
 }
 
 /// Records a group of outcomes inside one transaction: the deliveries (the bulk of them)

@@ -101,9 +101,15 @@ impl ConnectionManager {
                         path: display.clone(),
                         reason: e.to_string(),
                     })?;
+                // Beyond durability and locking: a page cache of up to 32 MiB per connection
+                // (2 MiB by default, which a backlog of a few thousand outbox rows outgrows,
+                // so claims and settles re-read pages through system calls), temporary
+                // b-trees (large `IN` lists) in memory, and reads through a memory map.
                 conn.batch_execute(&format!(
                     "PRAGMA busy_timeout = {}; PRAGMA foreign_keys = ON; \
-                     PRAGMA journal_mode = WAL; PRAGMA synchronous = {};",
+                     PRAGMA journal_mode = WAL; PRAGMA synchronous = {}; \
+                     PRAGMA cache_size = -32768; PRAGMA temp_store = MEMORY; \
+                     PRAGMA mmap_size = 268435456;",
                     self.sqlite.busy_timeout.as_millis(),
                     self.sqlite.synchronous.pragma()
                 ))
