@@ -128,6 +128,12 @@ pub fn claim_due(
 
 /// PostgreSQL: one statement that locks due rows other instances have not locked, skipping
 /// those they have, and claims them.
+///
+/// The queue fills faster than autovacuum analyses it: with statistics that still say a few
+/// rows are pending, the planner reads every due row through a bitmap and sorts them (30 ms
+/// for 20,000 due rows) instead of walking the due index, which is already in claim order, for
+/// the first `limit` (3 ms for 500). Sorting is switched off for this statement alone, so the
+/// ordered index scan is chosen whatever the statistics say.
 fn claim_skip_locked(
     conn: &mut diesel::PgConnection,
     now: NaiveDateTime,
@@ -135,8 +141,10 @@ fn claim_skip_locked(
     until: NaiveDateTime,
     limit: i64,
 ) -> Result<Vec<OutboxRow>, StoreError> {
+    use diesel::connection::SimpleConnection;
     use diesel::sql_types::{BigInt, Text, Timestamp};
-    Ok(diesel::sql_query(
+    conn.batch_execute("SET LOCAL enable_sort = off")?;
+    let claimed: Vec<OutboxRow> = diesel::sql_query(
         "UPDATE outbox SET claimed_by = $1, claimed_until = $2, attempts = attempts + 1 \
          WHERE id IN (SELECT id FROM outbox \
              WHERE status = 'pending' AND next_attempt_at <= $3 \
@@ -148,7 +156,11 @@ fn claim_skip_locked(
     .bind::<Timestamp, _>(until)
     .bind::<Timestamp, _>(now)
     .bind::<BigInt, _>(limit)
-    .load(conn)?)
+    .load(conn)?;
+    // Back to the default for whatever else the transaction runs (a failed statement ends
+    // the transaction, and the setting with it).
+    conn.batch_execute("SET LOCAL enable_sort = on")?;
+    Ok(claimed)
 }
 
 /// SQLite (one writer at a time under `BEGIN IMMEDIATE`): pick due ids, then claim them and
