@@ -563,7 +563,9 @@ async fn write_round(
         })
         .await;
     written.unwrap_or_else(|error| {
-        metrics::counter!("linli_outbox_claim_errors_total").increment(1);
+        if room.is_some() {
+            metrics::counter!("linli_outbox_claim_errors_total").increment(1);
+        }
         tracing::error!(%error, "cannot reach the store to record delivery outcomes or claim; claims will lapse");
         (Vec::new(), Vec::new())
     })
