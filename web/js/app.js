@@ -159,12 +159,15 @@ export async function render() {
   // screen being replaced from a finished one.
   main.setAttribute('aria-busy', 'true');
   try {
+    // Memberships are read beside the account, not after the screen: provider, partner and
+    // leader screens decide from them what to show, and a link opened straight after sign-in
+    // must not find them still unknown.
     const [module] = await Promise.all([
       import(found.route.view),
       !found.route.open && !account() ? get('/me').then(setAccount) : null,
+      !found.route.open && memberships() === null ? refreshMemberships() : null,
     ]);
     drawChrome();
-    if (!found.route.open && memberships() === null) refreshMemberships();
     if (mine !== rendering) return;
     replace(main);
     await module.render(main, { ...found.params, proxy: Boolean(found.route.proxy) });
