@@ -556,7 +556,7 @@ async fn write_round(
                 db::write(conn, round)
             };
             let (settled, claimed) = result.unwrap_or_else(|error| {
-                tracing::warn!(%error, "cannot settle a group of deliveries at once; settling each");
+                tracing::warn!(%error, outcomes = group.len(), claim = room.is_some(), "cannot write the delivery round at once; settling each outcome on its own, then claiming");
                 settle_each(conn, &group, &instance, &policy, window, room.map(|room| (room, lease)))
             });
             Ok::<_, StoreError>((group.into_iter().zip(settled).collect(), claimed))
