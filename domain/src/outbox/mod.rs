@@ -26,6 +26,19 @@ impl MessageId {
         Self(uuid::Uuid::now_v7().to_string())
     }
 
+    /// The smallest id a message written at `at` or later can have. A UUIDv7 starts with its
+    /// creation time in milliseconds, so ids sort, as text, in the order they were written:
+    /// every id below this one was written before `at`. Retention finds old messages with it
+    /// through the primary key instead of an index on the creation time.
+    pub fn first_at(at: NaiveDateTime) -> Self {
+        let millis = u64::try_from(at.and_utc().timestamp_millis()).unwrap_or(0);
+        Self(
+            uuid::Builder::from_unix_timestamp_millis(millis, &[0; 10])
+                .into_uuid()
+                .to_string(),
+        )
+    }
+
     /// The id as stored.
     pub fn as_str(&self) -> &str {
         &self.0
@@ -201,4 +214,24 @@ pub struct MessageFilter {
     pub before: Option<MessageId>,
     /// At most this many.
     pub limit: i64,
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeDelta;
+
+    use super::MessageId;
+    use crate::time::now_utc;
+
+    #[test]
+    fn ids_written_before_an_instant_sort_below_its_first_id_and_later_ones_above() {
+        let now = now_utc();
+        let floor = MessageId::first_at(now);
+        let earlier = MessageId::first_at(now - TimeDelta::milliseconds(1));
+        let later = MessageId::generate();
+        assert!(earlier < floor, "{earlier} < {floor}");
+        assert!(floor <= later, "{floor} <= {later}");
+        assert_eq!(floor.as_str().len(), later.as_str().len());
+        assert_eq!(&floor.as_str()[14..15], "7", "a version 7 UUID: {floor}");
+    }
 }

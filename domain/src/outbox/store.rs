@@ -116,7 +116,7 @@ pub fn claim_due(
     let until = lease_end(now, lease);
     let rows = match conn {
         AnyConnection::Postgresql(pg) => claim_skip_locked(pg, now, instance, until, limit)?,
-        AnyConnection::Sqlite(_) => claim_guarded(conn, now, instance, until, limit)?,
+        AnyConnection::Sqlite(sqlite) => claim_guarded(sqlite, now, instance, until, limit)?,
     };
     let mut messages = rows
         .into_iter()
@@ -163,53 +163,47 @@ fn claim_skip_locked(
     Ok(claimed)
 }
 
-/// SQLite (one writer at a time under `BEGIN IMMEDIATE`): pick due ids, then claim them and
-/// return the claimed rows from the same statement. The write lock is held from the first
-/// statement, so the picked rows are still due when they are updated; the update finds them
-/// by primary key only. (Repeating the due conditions there lets SQLite's planner, which has
-/// no statistics, walk the `(status, next_attempt_at)` index through the whole backlog
-/// instead of looking the ids up: that made every claim cost as much as the queue is long.)
+/// SQLite (one writer at a time under `BEGIN IMMEDIATE`): one statement claims the due rows a
+/// subquery picks (through the pending index, in claim order) and returns them. The write lock
+/// is held from the statement's start, so the picked rows are still due when they are updated,
+/// and the update itself finds them by primary key. (Repeating the due conditions in the
+/// update's own filter instead lets SQLite's planner, which has no statistics, walk the
+/// pending index through the whole backlog: every claim then cost as much as the queue is
+/// long.)
 fn claim_guarded(
-    conn: &mut AnyConnection,
+    conn: &mut diesel::SqliteConnection,
     now: NaiveDateTime,
     instance: &str,
     until: NaiveDateTime,
     limit: i64,
 ) -> Result<Vec<OutboxRow>, StoreError> {
-    let ids: Vec<String> = outbox::table
-        .filter(due(now))
-        .order((outbox::next_attempt_at.asc(), outbox::id.asc()))
-        .limit(limit)
-        .select(outbox::id)
-        .load(conn)?;
-    if ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    let claim = diesel::update(outbox::table.filter(outbox::id.eq_any(&ids))).set((
-        outbox::claimed_by.eq(instance),
-        outbox::claimed_until.eq(until),
-        outbox::attempts.eq(outbox::attempts + 1),
-    ));
-    // `RETURNING` a whole row does not go through the connection enum (see STACK.md).
-    Ok(match conn {
-        AnyConnection::Sqlite(c) => claim.returning(OutboxRow::as_returning()).get_results(c)?,
-        AnyConnection::Postgresql(c) => {
-            claim.returning(OutboxRow::as_returning()).get_results(c)?
-        }
-    })
+    use diesel::sql_types::{BigInt, Text, Timestamp};
+    Ok(diesel::sql_query(
+        "UPDATE outbox SET claimed_by = ?, claimed_until = ?, attempts = attempts + 1 \
+         WHERE id IN (SELECT id FROM outbox \
+             WHERE status = 'pending' AND next_attempt_at <= ? \
+               AND (claimed_until IS NULL OR claimed_until < ?) \
+             ORDER BY next_attempt_at, id LIMIT ?) \
+         RETURNING *",
+    )
+    .bind::<Text, _>(instance)
+    .bind::<Timestamp, _>(until)
+    .bind::<Timestamp, _>(now)
+    .bind::<Timestamp, _>(now)
+    .bind::<BigInt, _>(limit)
+    .load(conn)?)
 }
 
-/// Pending, due, and not held by a live claim.
-#[diesel::dsl::auto_type]
-fn due(now: NaiveDateTime) -> _ {
-    outbox::status
-        .eq("pending")
-        .and(outbox::next_attempt_at.le(now))
-        .and(
-            outbox::claimed_until
-                .is_null()
-                .or(outbox::claimed_until.lt(now)),
-        )
+/// `status = '…'` with the status written out rather than bound: the pending and dead indexes
+/// are partial, and a planner uses a partial index only for a statement that names the value
+/// of its predicate (SQLite never looks at bound values for it; PostgreSQL's generic plans
+/// cannot). The names are this module's own constants, never input.
+fn status_is(status: Status) -> diesel::expression::SqlLiteral<diesel::sql_types::Bool> {
+    diesel::dsl::sql(match status {
+        Status::Pending => "outbox.status = 'pending'",
+        Status::Delivered => "outbox.status = 'delivered'",
+        Status::Dead => "outbox.status = 'dead'",
+    })
 }
 
 /// The pending row `instance` holds.
@@ -351,7 +345,7 @@ pub fn list(conn: &mut AnyConnection, filter: &MessageFilter) -> Result<Vec<Mess
         .limit(filter.limit)
         .into_boxed();
     if let Some(status) = filter.status {
-        query = query.filter(outbox::status.eq(status.as_str()));
+        query = query.filter(status_is(status));
     }
     if let Some(channel) = filter.channel {
         query = query.filter(outbox::channel.eq(channel.as_str()));
@@ -387,16 +381,18 @@ pub fn revive(
     Ok(changed == 1)
 }
 
-/// Pending messages, for the backlog gauge.
+/// Pending messages, for the backlog gauge (counted in the pending index).
 pub fn pending_count(conn: &mut AnyConnection) -> Result<i64, StoreError> {
     Ok(outbox::table
-        .filter(outbox::status.eq(Status::Pending.as_str()))
+        .filter(status_is(Status::Pending))
         .count()
         .get_result(conn)?)
 }
 
 /// Deletes delivered messages created before `delivered_before` and dead ones created before
-/// `dead_before`; returns (delivered, dead) removed. Pending messages are never purged.
+/// `dead_before`; returns (delivered, dead) removed. Pending messages are never purged. Old
+/// messages are found through the primary key ([`MessageId::first_at`]); the creation time
+/// stays the rule.
 pub fn purge(
     conn: &mut AnyConnection,
     delivered_before: NaiveDateTime,
@@ -404,13 +400,15 @@ pub fn purge(
 ) -> Result<(usize, usize), StoreError> {
     let delivered = diesel::delete(
         outbox::table
-            .filter(outbox::status.eq(Status::Delivered.as_str()))
+            .filter(outbox::id.lt(MessageId::first_at(delivered_before).0))
+            .filter(status_is(Status::Delivered))
             .filter(outbox::created_at.lt(delivered_before)),
     )
     .execute(conn)?;
     let dead = diesel::delete(
         outbox::table
-            .filter(outbox::status.eq(Status::Dead.as_str()))
+            .filter(outbox::id.lt(MessageId::first_at(dead_before).0))
+            .filter(status_is(Status::Dead))
             .filter(outbox::created_at.lt(dead_before)),
     )
     .execute(conn)?;

@@ -195,9 +195,15 @@ async fn without_smtp_emails_become_eml_files_and_the_log_says_where_once() {
     assert!(log.contains(&mail_dir), "{log}");
 }
 
-/// Writes a message straight into the store, then backdates it and gives it `status`.
+/// Writes a message straight into the store as if it had been written `age` ago (its id, a
+/// UUIDv7, tells that time too), and gives it `status`.
 async fn settled(app: &TestApp, status: Status, age: TimeDelta) -> String {
     let db = app.db();
+    let written = now_utc() - age;
+    let millis = u64::try_from(written.and_utc().timestamp_millis()).expect("after 1970");
+    let backdated = uuid::Builder::from_unix_timestamp_millis(millis, &rand::random())
+        .into_uuid()
+        .to_string();
     db.run(move |conn| {
         let id = db::write(conn, |conn| {
             outbox::enqueue(
@@ -214,11 +220,12 @@ async fn settled(app: &TestApp, status: Status, age: TimeDelta) -> String {
         })?;
         diesel::update(outbox_table::table.find(id.as_str()))
             .set((
+                outbox_table::id.eq(&backdated),
                 outbox_table::status.eq(status.as_str()),
-                outbox_table::created_at.eq(now_utc() - age),
+                outbox_table::created_at.eq(written),
             ))
             .execute(conn)?;
-        Ok::<_, StoreError>(id.0)
+        Ok::<_, StoreError>(backdated)
     })
     .await
     .expect("the message is written")

@@ -113,5 +113,13 @@ delivery_tests! {
         for worker in workers {
             worker.shutdown(Duration::from_secs(5)).await;
         }
+        let endpoint = &created["id"];
+        let removed = app.delete_as(&admin, &crate::organizations::path(&id, &format!("/webhooks/{endpoint}"))).await;
+        assert_eq!(removed.status, 204, "{}", removed.text);
+        let logged: i64 = db
+            .run(|conn| webhook_deliveries::table.count().get_result(conn).map_err(StoreError::from))
+            .await
+            .expect("the log is readable");
+        assert_eq!(logged, 0, "the endpoint's delivery log goes with it");
     }
 }
