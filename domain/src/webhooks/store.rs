@@ -376,6 +376,9 @@ pub fn record_successes(
         .filter(|(endpoint, _)| !gone.contains(endpoint))
         .map(|(endpoint, attempt)| NewDeliveryRow::of(*endpoint, attempt))
         .collect();
+    if rows.is_empty() {
+        return Ok(gone);
+    }
     // Batch inserts do not go through the connection enum (see STACK.md).
     match conn {
         AnyConnection::Sqlite(c) => {
@@ -385,8 +388,7 @@ pub fn record_successes(
                     .execute(c)?;
             }
         }
-        AnyConnection::Postgresql(c) if !rows.is_empty() => insert_unnested(c, &rows)?,
-        AnyConnection::Postgresql(_) => {}
+        AnyConnection::Postgresql(c) => insert_unnested(c, &rows)?,
     }
     Ok(gone)
 }
@@ -394,9 +396,10 @@ pub fn record_successes(
 /// Rows per multi-row insert: SQLite allows 32,766 bound values, a row binds 9.
 const DELIVERY_ROWS_PER_INSERT: usize = 1000;
 
-/// PostgreSQL: every line in one statement that binds one array per column. A multi-row
-/// `VALUES` binds nine parameters per line, and its text changes with the number of lines, so
-/// the server parsed and planned each settling round's insert anew (a third of its cost).
+/// PostgreSQL: every line in one statement that binds one array per column, so its text is
+/// the same for every round and one prepared statement serves them all. A multi-row `VALUES`
+/// binds nine parameters per line and its text changes with the number of lines, so the server
+/// parsed and planned each round's insert anew.
 fn insert_unnested(
     conn: &mut diesel::PgConnection,
     rows: &[NewDeliveryRow<'_>],
